@@ -18,9 +18,9 @@ public static class TorchRuntime
     public static string LibTorchVersion => torch.__version__;
 
 #if TORCH_CUDA
-    public const string Backend = "cuda";
+    public static readonly string Backend = "cuda";
 #else
-    public const string Backend = "cpu";
+    public static readonly string Backend = "cpu";
 #endif
 
     /// <summary>Parses "cpu" / "cuda" / "cuda:N" and fails with a clear message where it cannot run.</summary>
