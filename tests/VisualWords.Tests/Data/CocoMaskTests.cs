@@ -139,6 +139,7 @@ public class CocoMaskTests
         // [[1,0,1],[1,0,0]] column by column: 1 1 | 0 0 | 1 0
         Assert.Equal(new uint[] { 0, 2, 2, 1, 1 }, rle.Counts);
         using var back = RleEncoding.DecodeTensor(rle);
-        Assert.True(back.equal(t).item<bool>());
+        Assert.True(back.eq(t).all().item<bool>());
+        Assert.Equal(new long[] { 2, 3 }, back.shape);
     }
 }
