@@ -1,17 +1,36 @@
 namespace VisualWords.Sam.Amg;
 
-/// <summary>Connected-component labelling of a binary image held as a row-major byte/bool array.</summary>
+/// <summary>Connected-component labelling of row-major images (two passes with union–find).</summary>
 public static class ConnectedComponents
 {
     /// <summary>
-    /// Labels the true pixels of an h×w image: 0 is background, components get 1..n numbered in raster
-    /// order of their first pixel. Two passes with union–find; <paramref name="connectivity"/> is 4 or 8.
+    /// Labels the true pixels of an h×w binary image: 0 is background, components get 1..n numbered in
+    /// raster order of their first pixel. <paramref name="connectivity"/> is 4 or 8.
     /// </summary>
     /// <returns>The label per pixel and the pixel count per label (index 0 counts the background).</returns>
     public static (int[] Labels, int[] Sizes) Label(ReadOnlySpan<bool> image, int h, int w, int connectivity = 8)
     {
-        if (connectivity is not (4 or 8)) throw new ArgumentException("connectivity must be 4 or 8");
         if (image.Length != h * w) throw new ArgumentException($"image has {image.Length} pixels, expected {h}x{w}");
+        var values = new int[image.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = image[i] ? 1 : 0;
+        return LabelCore(values, h, w, connectivity, background: 0);
+    }
+
+    /// <summary>
+    /// Splits a label map into connected pieces: pixels join when they are neighbours with equal values.
+    /// Pieces are numbered 0..n−1 in raster order of their first pixel.
+    /// </summary>
+    public static (int[] Pieces, int Count) SplitRegions(int[] values, int h, int w, int connectivity = 4)
+    {
+        if (values.Length != h * w) throw new ArgumentException($"label map has {values.Length} pixels, expected {h}x{w}");
+        var (labels, sizes) = LabelCore(values, h, w, connectivity, background: null);
+        for (int i = 0; i < labels.Length; i++) labels[i]--;
+        return (labels, sizes.Length - 1);
+    }
+
+    static (int[] Labels, int[] Sizes) LabelCore(int[] values, int h, int w, int connectivity, int? background)
+    {
+        if (connectivity is not (4 or 8)) throw new ArgumentException("connectivity must be 4 or 8");
         var labels = new int[h * w];
         var parent = new List<int> { 0 };
         for (int y = 0; y < h; y++)
@@ -20,17 +39,18 @@ public static class ConnectedComponents
             for (int x = 0; x < w; x++)
             {
                 int p = row + x;
-                if (!image[p]) continue;
+                int v = values[p];
+                if (v == background) continue;
                 int best = 0;
                 // Already-visited neighbours: left, and the row above (up-left, up, up-right for 8).
-                if (x > 0) best = Merge(parent, best, labels[p - 1]);
+                if (x > 0 && values[p - 1] == v) best = Merge(parent, best, labels[p - 1]);
                 if (y > 0)
                 {
-                    best = Merge(parent, best, labels[p - w]);
+                    if (values[p - w] == v) best = Merge(parent, best, labels[p - w]);
                     if (connectivity == 8)
                     {
-                        if (x > 0) best = Merge(parent, best, labels[p - w - 1]);
-                        if (x < w - 1) best = Merge(parent, best, labels[p - w + 1]);
+                        if (x > 0 && values[p - w - 1] == v) best = Merge(parent, best, labels[p - w - 1]);
+                        if (x < w - 1 && values[p - w + 1] == v) best = Merge(parent, best, labels[p - w + 1]);
                     }
                 }
                 if (best == 0) { best = parent.Count; parent.Add(best); }
@@ -58,7 +78,6 @@ public static class ConnectedComponents
 
     static int Merge(List<int> parent, int a, int b)
     {
-        if (b == 0) return a;
         if (a == 0) return Find(parent, b);
         int ra = Find(parent, a), rb = Find(parent, b);
         if (ra == rb) return ra;
