@@ -86,7 +86,9 @@ public static class TorchZipCheckpoint
 
     static object? PersistentLoad(object? pid)
     {
-        if (pid is object?[] { Length: 5 } t && t[0] is "storage" && t[1] is StorageType st && t[2] is string key && t[4] is long numel)
+        // t[1] is the storage class itself (GLOBAL torch.FloatStorage etc.), not an instance.
+        if (pid is object?[] { Length: 5 } t && t[0] is "storage" && t[1] is SafePickle.GlobalFunction type
+            && type([]) is StorageType st && t[2] is string key && t[4] is long numel)
             return new StorageRef(key, st.DType, numel);
         throw new BadInputException("pickle: unsupported persistent id (expected a torch storage)");
     }

@@ -1,0 +1,19 @@
+using System.CommandLine;
+using VisualWords.Cli.Commands;
+
+namespace VisualWords.Cli;
+
+/// <summary>The command tree of <c>visualwords</c>; one line per command.</summary>
+public static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("VisualWords: referring image segmentation with semantic visual words (TorchSharp).");
+        root.Options.Add(GlobalOptions.Threads);
+        root.Options.Add(GlobalOptions.Device);
+
+        root.Subcommands.Add(InfoCommand.Create());
+        root.Subcommands.Add(CheckpointCommand.Create());
+        return root;
+    }
+}
