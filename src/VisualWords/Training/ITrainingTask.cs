@@ -19,7 +19,9 @@ public interface ITrainingTask : IDisposable
     /// <summary>Parameters the optimizer updates (frozen parts are left out).</summary>
     IReadOnlyList<Parameter> TrainableParameters { get; }
 
-    /// <summary>Prepares batch (step, micro) — called on worker threads, must not touch the model.</summary>
+    /// <summary>Prepares batch (step, micro) — called on worker threads, must not touch the model,
+    /// and must draw randomness from its own generator seeded by (seed, step, micro), never from
+    /// torch's process-wide one (the trainer re-seeds that per step for dropout).</summary>
     object PrepareBatch(long step, int micro);
 
     /// <summary>Forward pass and loss of a prepared batch (training mode).</summary>

@@ -5,6 +5,14 @@ using static TorchSharp.torch;
 
 namespace VisualWords.Tests.Training;
 
+/// <summary>Tests that rely on torch's process-wide RNG (dropout) run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalRngCollection
+{
+    public const string Name = "global-rng";
+}
+
+[Collection(GlobalRngCollection.Name)]
 public class TrainerTests
 {
     /// <summary>A tiny regression with dropout: y = sum(x) through an MLP; batches from (seed, step, micro).</summary>
