@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisualWords.Checkpoints;
 using static TorchSharp.torch;
 
 namespace VisualWords.Sam;
@@ -38,6 +39,33 @@ public sealed class SamModel : nn.Module
         register_buffer("pixel_std", torch.tensor(SamModelConfig.PixelStd).view(-1, 1, 1), persistent: false);
         RegisterComponents();
         eval();
+    }
+
+    /// <summary>
+    /// Builds the model and loads a checkpoint in strict mode: an official SAM / MobileSAM file
+    /// (.pth / .pt) or a safetensors file with the same keys.
+    /// </summary>
+    public static SamModel FromCheckpoint(SamModelConfig config, string path)
+    {
+        var model = new SamModel(config);
+        try
+        {
+            using var sd = Checkpoint.Load(path);
+            var report = StateDictLoader.LoadInto(model, sd, new LoadOptions { Strict = false });
+            if (!report.IsClean)
+            {
+                static string First(IReadOnlyList<string> xs) => xs.Count == 0 ? "0" : $"{xs.Count} (e.g. {string.Join(", ", xs.Take(3))})";
+                throw new BadInputException($"{Path.GetFileName(path)} does not fit SAM model type '{config.Name}': " +
+                    $"missing {First(report.Missing)}; unexpected {First(report.Unexpected)}; wrong shape {First(report.ShapeMismatches)}. " +
+                    "Check --model-type.");
+            }
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     public Device Device => get_buffer("pixel_mean")!.device;
