@@ -14,6 +14,8 @@ public static class CliApp
 
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
+        root.Subcommands.Add(SamCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
         return root;
     }
 }
