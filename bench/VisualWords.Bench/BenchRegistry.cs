@@ -7,6 +7,7 @@ public static class BenchRegistry
 
     public static readonly List<Entry> All =
     [
+        LlmLayerBench.Entry,
     ];
 
     public static int Run(string[] args)
