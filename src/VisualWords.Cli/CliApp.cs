@@ -16,6 +16,7 @@ public static class CliApp
         root.Subcommands.Add(CheckpointCommand.Create());
         root.Subcommands.Add(SamCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
         return root;
     }
 }
