@@ -14,6 +14,7 @@ public static class CliApp
 
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
+        root.Subcommands.Add(SamCommand.Create());
         return root;
     }
 }
