@@ -7,6 +7,7 @@ public static class BenchRegistry
 
     public static readonly List<Entry> All =
     [
+        new("projectors", "projector ms/image at CLIP-L -> 7B dims, ~40 superpixels, vs 7B prefill of the saved tokens", ProjectorBench.Run),
     ];
 
     public static int Run(string[] args)

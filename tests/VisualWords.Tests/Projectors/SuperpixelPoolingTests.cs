@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Projectors;
 using static TorchSharp.torch;
 using static VisualWords.Tests.Projectors.ProjectorTestData;

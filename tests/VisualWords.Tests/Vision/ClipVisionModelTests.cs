@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Checkpoints;
 using VisualWords.Vision;
 using static TorchSharp.torch;
