@@ -16,7 +16,7 @@ public static class ProjectorBench
 
     public static int Run(string[] args)
     {
-        var threads = Arg(args, "--threads", 2);
+        var threads = Arg(args, "--threads", 1);  // 2-thread OpenMP collapses on a loaded shared machine
         var iters = Arg(args, "--iters", 10);
         var regions = Arg(args, "--regions", 40);
         var labelSide = Arg(args, "--label-size", 336);
