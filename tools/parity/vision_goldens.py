@@ -20,6 +20,9 @@ import sys
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_writer import save_safetensors  # noqa: E402
+
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/vision"
 
 
@@ -52,31 +55,6 @@ ClipVisionTransformer = _clip_model.VisionTransformer
 from dinov2.models.vision_transformer import DinoVisionTransformer, vit_large  # noqa: E402
 from dinov2.layers import MemEffAttention, NestedTensorBlock  # noqa: E402
 from functools import partial  # noqa: E402
-
-_DTYPES = {torch.float32: "F32", torch.int64: "I64"}
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Minimal safetensors writer (the package is not on Debian's python)."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous().cpu()
-        raw = t.numpy().tobytes()
-        header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
-
 
 def randomize_(module, gen):
     """Random values everywhere, LayerNorm and layer-scale included, so every weight is exercised."""

@@ -10,6 +10,12 @@ namespace VisualWords.Projectors;
 public static class SuperpixelPooling
 {
     /// <summary>
+    /// More superpixels than this is not a superpixel map (a per-pixel labelling, say): the tokens
+    /// would not fit an LLM context and the R x (h·w) tables would not fit memory.
+    /// </summary>
+    public const int MaxRegions = 4096;
+
+    /// <summary>
     /// Checks a label map (2-D, integer, labels 0..R-1 each used at least once) and returns it as
     /// int64 together with R.
     /// </summary>
@@ -24,7 +30,8 @@ public static class SuperpixelPooling
         var min = l.min().item<long>();
         var max = l.max().item<long>();
         if (min < 0) throw new BadInputException($"superpixel labels must be 0..R-1, found {min}");
-        if (max >= int.MaxValue) throw new BadInputException($"superpixel label {max} is too large");
+        if (max >= MaxRegions)
+            throw new BadInputException($"superpixel label {max} found: at most {MaxRegions} superpixels per image are supported");
         var used = l.flatten().bincount(null, max + 1);
         var empty = used.eq(0).nonzero();
         if (empty.shape[0] > 0)

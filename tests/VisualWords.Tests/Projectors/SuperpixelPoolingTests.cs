@@ -93,3 +93,28 @@ public class SuperpixelPoolingTests
         Assert.Throws<BadInputException>(() => SinCosPositions.Table(3, 4, 18));
     }
 }
+
+/// <summary>Against plain per-pixel loops in tools/parity/superpixel_goldens.py (50 x 70 map, 6 x 7 grid).</summary>
+public class SuperpixelLayoutParityTests
+{
+    [Fact]
+    public void CountsWeightsAndGeometryMatchThePerPixelReference()
+    {
+        using var golden = VisualWords.Checkpoints.Checkpoint.Load(Fixtures.Path("projectors", "superpixel_layout.safetensors"));
+        var (labels, regions) = SuperpixelPooling.CheckLabels(golden["labels"]);
+        Assert.Equal(golden["weights"].shape[0], regions);
+        using var counts = SuperpixelPooling.PixelCounts(labels, regions, 6, 7);
+        Assert.True(TensorAssert.Same(golden["pixel_counts"], counts));
+        using var weights = SuperpixelPooling.Weights(counts);
+        Assert.True(TensorAssert.MaxAbsDiff(golden["weights"], weights) < 1e-6);
+        using var geometry = SuperpixelGeometry.Describe(labels, regions, 8);
+        Assert.True(TensorAssert.MaxAbsDiff(golden["geometry"], geometry) < 1e-5);
+    }
+
+    [Fact]
+    public void TooManyRegionsIsRejected()
+    {
+        var l = arange(SuperpixelPooling.MaxRegions + 1, dtype: int64).view(1, -1);
+        Assert.Contains("at most", Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(l)).Message);
+    }
+}
