@@ -16,10 +16,10 @@ public static class ProjectorBench
 
     public static int Run(string[] args)
     {
-        var threads = Arg(args, "--threads", 1);  // 2-thread OpenMP collapses on a loaded shared machine
-        var iters = Arg(args, "--iters", 10);
-        var regions = Arg(args, "--regions", 40);
-        var labelSide = Arg(args, "--label-size", 336);
+        var threads = BenchArgs.Int(args, "--threads", 1);  // 2-thread OpenMP collapses on a loaded shared machine
+        var iters = BenchArgs.Int(args, "--iters", 10);
+        var regions = BenchArgs.Int(args, "--regions", 40);
+        var labelSide = BenchArgs.Int(args, "--label-size", 336);
         torch.set_num_threads(threads);
         torch.manual_seed(0);
         using var _ = no_grad();
@@ -109,11 +109,6 @@ public static class ProjectorBench
         return scope.MoveToOuter(inverse!.view(height, width));
     }
 
-    static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-    }
 
     /// <summary>(median, min) wall time in ms; min is the robust number on a shared machine.</summary>
     static (double Median, double Min) Time(int iters, Action body)

@@ -14,7 +14,6 @@ paths in CLIP_SRC and DINOV2_SRC, never copied.
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
@@ -23,38 +22,11 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_writer import save_safetensors  # noqa: E402
 
+from vision_upstream import ClipVisionTransformer, DinoVisionTransformer, MemEffAttention, NestedTensorBlock, vit_large  # noqa: E402
+from functools import partial  # noqa: E402
+
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/vision"
 
-
-def need_env(name):
-    path = os.environ.get(name)
-    if not path or not os.path.isdir(path):
-        sys.exit(f"set {name} to a checkout of the upstream repository (see tools/parity/README.md)")
-    return path
-
-
-CLIP_SRC = need_env("CLIP_SRC")
-sys.path.insert(0, need_env("DINOV2_SRC"))
-os.environ["XFORMERS_DISABLED"] = "1"  # take dinov2's plain-PyTorch attention path
-
-# dinov2's plain attention calls F.scaled_dot_product_attention (torch >= 2.0); torch 1.13 lacks it.
-if not hasattr(F, "scaled_dot_product_attention"):
-    def _sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False):
-        assert attn_mask is None and not is_causal and dropout_p == 0.0
-        w = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
-        return w.softmax(-1) @ v
-    F.scaled_dot_product_attention = _sdpa
-
-import importlib.util  # noqa: E402
-
-# clip/__init__.py pulls torchvision/PIL/tqdm for preprocessing; the model file itself needs only torch.
-_spec = importlib.util.spec_from_file_location("clip_model", os.path.join(CLIP_SRC, "clip", "model.py"))
-_clip_model = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_clip_model)
-ClipVisionTransformer = _clip_model.VisionTransformer
-from dinov2.models.vision_transformer import DinoVisionTransformer, vit_large  # noqa: E402
-from dinov2.layers import MemEffAttention, NestedTensorBlock  # noqa: E402
-from functools import partial  # noqa: E402
 
 def randomize_(module, gen):
     """Random values everywhere, LayerNorm and layer-scale included, so every weight is exercised."""
