@@ -22,7 +22,7 @@ public static class LlmLayerBench
 
     static int Run(string[] args)
     {
-        string Opt(string name, string def) { var i = Array.IndexOf(args, name); return i >= 0 && i + 1 < args.Length ? args[i + 1] : def; }
+        string Opt(string name, string def) => BenchArgs.Get(args, name) ?? def;
         var lengths = Opt("--lengths", "64,128,256,512,640,1024").Split(',').Select(int.Parse).ToArray();
         var dtypes = Opt("--dtypes", "float32,bfloat16").Split(',');
         int reps = int.Parse(Opt("--reps", "3"), CultureInfo.InvariantCulture);
