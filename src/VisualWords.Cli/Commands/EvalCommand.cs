@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using VisualWords.Data;
 using VisualWords.Evaluation;
+using VisualWords.Superpixels;
 
 namespace VisualWords.Cli.Commands;
 
@@ -18,7 +19,7 @@ public static class EvalCommand
         };
         var superpixels = new Option<string>("--superpixels")
         {
-            Description = "Label maps for the superpixel baselines: grid:N (an N x N grid).",
+            Description = "Superpixels for the superpixel baselines: grid:N (an N x N grid) or slic (SLIC, default settings).",
             DefaultValueFactory = _ => "grid:8",
         };
         var json = new Option<string?>("--json") { Description = "Write the report as JSON here (and as Markdown beside it, .md)." };
@@ -62,7 +63,7 @@ public static class EvalCommand
         return cmd;
     }
 
-    static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelSource superpixels, long seed)
+    static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelizer superpixels, long seed)
     {
         var list = names.Trim() == "all" ? ["whole", "largest", "random"] : names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return list.Distinct().Select<string, IReferringPredictor>(n => n switch
@@ -74,10 +75,11 @@ public static class EvalCommand
         }).ToList();
     }
 
-    static ISuperpixelSource ParseSuperpixels(string text)
+    static ISuperpixelizer ParseSuperpixels(string text)
     {
         var parts = text.Split(':');
-        if (parts is ["grid", var n] && int.TryParse(n, out int cells) && cells >= 1) return new GridSuperpixels(cells);
-        throw new BadInputException($"--superpixels '{text}': use grid:N with N >= 1");
+        if (parts is ["grid", var n] && int.TryParse(n, out int cells) && cells >= 1) return new GridSuperpixelizer(cells);
+        if (parts is ["slic"]) return new SlicSuperpixelizer();
+        throw new BadInputException($"--superpixels '{text}': use grid:N with N >= 1, or slic");
     }
 }

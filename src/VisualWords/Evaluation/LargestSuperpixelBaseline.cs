@@ -1,19 +1,17 @@
 using VisualWords.Imaging;
-using static TorchSharp.torch;
+using VisualWords.Superpixels;
 
 namespace VisualWords.Evaluation;
 
-/// <summary>Predicts the largest region of a label map, ignoring the expression (ties: the lowest label).</summary>
-public sealed class LargestSuperpixelBaseline(ISuperpixelSource superpixels) : IReferringPredictor
+/// <summary>Predicts the largest superpixel of the image, ignoring the expression (ties: the lowest region id).</summary>
+public sealed class LargestSuperpixelBaseline(ISuperpixelizer superpixels) : IReferringPredictor
 {
-    public string Name => $"largest superpixel ({superpixels.Name})";
+    public string Name => $"largest superpixel ({SuperpixelMasks.Describe(superpixels)})";
 
     public ReferringPrediction Predict(RgbImage image, string expression)
     {
-        using var scope = NewDisposeScope();
-        var labels = superpixels.Labels(image);
-        var counts = bincount(labels.flatten());
-        long largest = counts.argmax().item<long>();
-        return new ReferringPrediction(scope.MoveToOuter(labels.eq(largest)), null);
+        var partition = superpixels.Partition(image);
+        var largest = partition.Regions.MaxBy(r => r.Area)!;
+        return new ReferringPrediction(SuperpixelMasks.RegionMask(partition, largest.Id), null);
     }
 }

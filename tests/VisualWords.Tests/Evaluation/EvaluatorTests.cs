@@ -87,6 +87,6 @@ public class EvaluatorTests
         Assert.True(File.Exists(Path.ChangeExtension(json, ".md")));
         Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "train", "--baseline", "oracle").Code);
         Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "nosuch").Code);
-        Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "train", "--superpixels", "slic").Code);
+        Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "train", "--superpixels", "blobs").Code);
     }
 }

@@ -1,5 +1,6 @@
 using VisualWords.Evaluation;
 using VisualWords.Imaging;
+using VisualWords.Superpixels;
 using static TorchSharp.torch;
 
 namespace VisualWords.Tests.Evaluation;
@@ -50,14 +51,6 @@ public class MetricsTests
     }
 
     [Fact]
-    public void Grid_labels_are_exact()
-    {
-        using var labels = new GridSuperpixels(2).Labels(4, 6);
-        Assert.Equal(new long[] { 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 2, 2, 2, 3, 3, 3 }, labels.data<long>().ToArray());
-        Assert.Throws<BadInputException>(() => new GridSuperpixels(0));
-    }
-
-    [Fact]
     public void Baselines_predict_the_expected_masks()
     {
         var image = new RgbImage(5, 5, new byte[75]);
@@ -67,7 +60,7 @@ public class MetricsTests
             Assert.Null(whole.VisualTokens);
         }
         // 5x5 in a 2x2 grid: rows and columns 0-2 are cell 0 (9 px), the largest.
-        var grid = new GridSuperpixels(2);
+        var grid = new GridSuperpixelizer(2);
         using (var largest = new LargestSuperpixelBaseline(grid).Predict(image, "anything"))
             Assert.Equal(ImageTensors.MaskToArray(Mask("11100", "11100", "11100", "00000", "00000")), ImageTensors.MaskToArray(largest.Mask));
 

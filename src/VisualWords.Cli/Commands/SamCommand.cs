@@ -1,0 +1,147 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using TorchSharp;
+using VisualWords.Imaging;
+using VisualWords.Sam;
+
+namespace VisualWords.Cli.Commands;
+
+/// <summary><c>visualwords sam</c>: one SAM prediction from point/box prompts on one image.</summary>
+public static class SamCommand
+{
+    public static Command Create()
+    {
+        var modelType = new Option<string>("--model-type")
+        {
+            Description = $"SAM model type: {string.Join(", ", SamModelConfig.Registry.Keys)}.",
+            DefaultValueFactory = _ => "vit_b",
+        };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Checkpoint with the official keys (sam_vit_b_01ec64.pth, mobile_sam.pt, or a .safetensors).",
+            Required = true,
+        };
+        var image = new Option<string>("--image") { Description = "Input image (JPEG, PNG, WebP, BMP).", Required = true };
+        var points = new Option<string[]>("--point")
+        {
+            Description = "A click X,Y[,LABEL] in original image pixels; LABEL 1 = foreground (default), 0 = background. Repeatable.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var box = new Option<string?>("--box") { Description = "A box X0,Y0,X1,Y1 in original image pixels." };
+        var multimask = new Option<bool>("--multimask")
+        {
+            Description = "Predict three candidate masks and write the one with the highest predicted IoU (all three IoUs go to --json).",
+        };
+        var output = new Option<string>("--out") { Description = "Mask PNG to write (original image size, 0/255).", Required = true };
+        var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted over it (PNG)." };
+        var json = new Option<string?>("--json") { Description = "Also write predicted IoUs, prompts and timings (seconds) as JSON." };
+
+        var cmd = new Command("sam", "Segment an object with SAM from point and/or box prompts.");
+        foreach (var o in new Option[] { modelType, checkpoint, image, points, box, multimask, output, overlay, json })
+            cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var device = GlobalOptions.Apply(r);
+            var config = SamModelConfig.Get(r.GetValue(modelType)!);
+            var img = ImageIO.Load(r.GetValue(image)!);
+            var prompts = (r.GetValue(points) ?? []).Select(p => ParsePoint(p, img)).ToList();
+            SamBox? boxPrompt = r.GetValue(box) is { } b ? ParseBox(b, img) : null;
+            if (prompts.Count == 0 && boxPrompt is null) throw new BadInputException("give at least one --point or a --box");
+            bool multi = r.GetValue(multimask);
+
+            var timings = new Dictionary<string, double>();
+            SamModel? model = null;
+            SamPrediction? prediction = null;
+            var clock = Stopwatch.StartNew();
+            AnsiConsole.Status().Start("loading checkpoint", ctx =>
+            {
+                model = SamModel.FromCheckpoint(config, r.GetValue(checkpoint)!);
+                model.to(device);
+                timings["load"] = Lap(clock);
+                ctx.Status($"encoding {img.Width}x{img.Height} image ({config.Name})");
+            });
+            using var predictor = new SamPredictor(model!);
+            using (var _ = torch.no_grad())
+            {
+                predictor.SetImage(img);
+                timings["encoder"] = Lap(clock);
+                prediction = predictor.Predict(prompts, boxPrompt, multimaskOutput: multi);
+                timings["decoder"] = Lap(clock);
+            }
+
+            using var p = prediction!;
+            var ious = p.IouPredictions[0].data<float>().ToArray();
+            int best = Array.IndexOf(ious, ious.Max());
+            using var mask = p.Masks[0][best];
+            ImageIO.SaveMaskPng(ImageTensors.MaskToArray(mask), img.Width, img.Height, r.GetValue(output)!);
+            if (r.GetValue(overlay) is { } ov) ImageIO.SavePng(Overlay.MaskOverlay(img, mask, (30, 144, 255)), ov);
+            timings["write"] = Lap(clock);
+
+            if (r.GetValue(json) is { } jp)
+            {
+                var doc = new
+                {
+                    model_type = config.Name,
+                    image = new { path = r.GetValue(image), width = img.Width, height = img.Height },
+                    points = prompts.Select(q => new { x = q.X, y = q.Y, label = q.Label }),
+                    box = boxPrompt is { } bx ? new[] { bx.X0, bx.Y0, bx.X1, bx.Y1 } : null,
+                    multimask = multi,
+                    iou_predictions = ious,
+                    best_index = best,
+                    mask_pixels = mask.sum().item<long>(),
+                    timings_s = timings,
+                    threads = torch.get_num_threads(),
+                };
+                File.WriteAllText(jp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            AnsiConsole.MarkupLine($"mask {Markup.Escape(r.GetValue(output)!)}: IoU {ious[best]:F3}" +
+                (multi ? $" (best of {ious.Length})" : "") + $"; encoder {timings["encoder"]:F2} s, decoder {timings["decoder"]:F3} s");
+            model!.Dispose();
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    static double Lap(Stopwatch clock)
+    {
+        double s = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        return s;
+    }
+
+    static double[] ParseNumbers(string text, string what, int min, int max)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length < min || parts.Length > max)
+            throw new BadInputException($"{what} '{text}': expected {(min == max ? $"{min}" : $"{min} or {max}")} comma-separated numbers");
+        return parts.Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v : throw new BadInputException($"{what} '{text}': '{s}' is not a number")).ToArray();
+    }
+
+    static void CheckInside(double x, double y, RgbImage img, string what)
+    {
+        if (x < 0 || y < 0 || x > img.Width || y > img.Height)
+            throw new BadInputException($"{what}: ({x}, {y}) lies outside the {img.Width}x{img.Height} image");
+    }
+
+    static SamPoint ParsePoint(string text, RgbImage img)
+    {
+        var v = ParseNumbers(text, "--point", 2, 3);
+        int label = v.Length == 3 ? (int)v[2] : 1;
+        if (v.Length == 3 && v[2] is not (0 or 1)) throw new BadInputException($"--point '{text}': label must be 1 (foreground) or 0 (background)");
+        CheckInside(v[0], v[1], img, $"--point '{text}'");
+        return new SamPoint(v[0], v[1], label);
+    }
+
+    static SamBox ParseBox(string text, RgbImage img)
+    {
+        var v = ParseNumbers(text, "--box", 4, 4);
+        if (v[2] <= v[0] || v[3] <= v[1]) throw new BadInputException($"--box '{text}': need X0 < X1 and Y0 < Y1");
+        CheckInside(v[0], v[1], img, $"--box '{text}'");
+        CheckInside(v[2], v[3], img, $"--box '{text}'");
+        return new SamBox(v[0], v[1], v[2], v[3]);
+    }
+}

@@ -1,0 +1,104 @@
+using TorchSharp;
+using VisualWords.Checkpoints;
+using static TorchSharp.torch;
+
+namespace VisualWords.Sam;
+
+/// <summary>
+/// Segment Anything: image encoder + prompt encoder + mask decoder, with SAM's pre- and
+/// post-processing. Parameter names equal the official checkpoints' keys
+/// (image_encoder.*, prompt_encoder.*, mask_decoder.*). Use <see cref="SamPredictor"/> for inference.
+/// </summary>
+public sealed class SamModel : nn.Module
+{
+    readonly nn.Module<Tensor, Tensor> image_encoder;
+    readonly PromptEncoder prompt_encoder;
+    readonly MaskDecoder mask_decoder;
+
+    public SamModelConfig Config { get; }
+    public nn.Module<Tensor, Tensor> ImageEncoder => image_encoder;
+    public PromptEncoder PromptEncoder => prompt_encoder;
+    public MaskDecoder MaskDecoder => mask_decoder;
+
+    /// <summary>Logits above this are mask pixels.</summary>
+    public const float MaskThreshold = 0f;
+
+    /// <summary>Builds the model with freshly initialised weights, in eval mode.</summary>
+    public SamModel(SamModelConfig config) : base(nameof(SamModel))
+    {
+        Config = config;
+        image_encoder = config.Vit is { } vit ? new ImageEncoderViT(vit)
+            : config.TinyVit is { } tiny ? new TinyViT(tiny)
+            : throw new ArgumentException($"{config.Name}: no image encoder configured");
+        prompt_encoder = new PromptEncoder(config.PromptEmbedDim, config.EmbeddingSize, config.ImageSize, config.MaskInChans);
+        mask_decoder = new MaskDecoder(config.PromptEmbedDim,
+            new TwoWayTransformer(config.DecoderDepth, config.PromptEmbedDim, config.DecoderHeads, config.DecoderMlpDim,
+                config.AttentionDownsampleRate),
+            config.NumMultimaskOutputs, config.IouHeadDepth, config.IouHeadHiddenDim);
+        register_buffer("pixel_mean", torch.tensor(SamModelConfig.PixelMean).view(-1, 1, 1), persistent: false);
+        register_buffer("pixel_std", torch.tensor(SamModelConfig.PixelStd).view(-1, 1, 1), persistent: false);
+        RegisterComponents();
+        eval();
+    }
+
+    /// <summary>
+    /// Builds the model and loads a checkpoint in strict mode: an official SAM / MobileSAM file
+    /// (.pth / .pt) or a safetensors file with the same keys.
+    /// </summary>
+    public static SamModel FromCheckpoint(SamModelConfig config, string path)
+    {
+        var model = new SamModel(config);
+        try
+        {
+            using var sd = Checkpoint.Load(path);
+            var report = StateDictLoader.LoadInto(model, sd, new LoadOptions { Strict = false });
+            if (!report.IsClean)
+            {
+                static string First(IReadOnlyList<string> xs) => xs.Count == 0 ? "0" : $"{xs.Count} (e.g. {string.Join(", ", xs.Take(3))})";
+                throw new BadInputException($"{Path.GetFileName(path)} does not fit SAM model type '{config.Name}': " +
+                    $"missing {First(report.Missing)}; unexpected {First(report.Unexpected)}; wrong shape {First(report.ShapeMismatches)}. " +
+                    "Check --model-type.");
+            }
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public Device Device => get_buffer("pixel_mean")!.device;
+
+    /// <summary>
+    /// Normalises with SAM's pixel mean/std and pads bottom/right to the square model input.
+    /// </summary>
+    /// <param name="image">B x 3 x h x w, values 0..255, already resized (longest side = ImageSize).</param>
+    public Tensor Preprocess(Tensor image)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = (image.to(ScalarType.Float32) - get_buffer("pixel_mean")!) / get_buffer("pixel_std")!;
+        long h = x.shape[^2], w = x.shape[^1];
+        int size = Config.ImageSize;
+        if (h > size || w > size) throw new BadInputException($"image {w}x{h} is larger than the model input {size}x{size}; resize it first");
+        x = nn.functional.pad(x, [0, size - w, 0, size - h]);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Upscales low-res mask logits to the model input, crops the padding and resizes to the
+    /// original image (bilinear, align_corners false, as the official code).
+    /// </summary>
+    /// <param name="masks">B x C x 4h x 4w logits.</param>
+    /// <param name="inputSize">(H, W) of the resized image before padding.</param>
+    /// <param name="originalSize">(H, W) of the original image.</param>
+    public Tensor PostprocessMasks(Tensor masks, (long H, long W) inputSize, (long H, long W) originalSize)
+    {
+        using var scope = torch.NewDisposeScope();
+        int size = Config.ImageSize;
+        var m = nn.functional.interpolate(masks, [size, size], mode: InterpolationMode.Bilinear, align_corners: false);
+        m = m.slice(2, 0, inputSize.H, 1).slice(3, 0, inputSize.W, 1);
+        m = nn.functional.interpolate(m, [originalSize.H, originalSize.W], mode: InterpolationMode.Bilinear, align_corners: false);
+        return m.MoveToOuterDisposeScope();
+    }
+}
