@@ -17,6 +17,9 @@ public static class CliApp
         root.Subcommands.Add(SamCommand.Create());
         root.Subcommands.Add(SuperpixelsCommand.Create());
         root.Subcommands.Add(PrecomputeCommand.Create());
+        root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SegmentCommand.Create());
         return root;
     }
 }

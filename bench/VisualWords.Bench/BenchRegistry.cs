@@ -1,0 +1,25 @@
+namespace VisualWords.Bench;
+
+/// <summary>Named comparison benchmarks; add one line per benchmark to <see cref="All"/>.</summary>
+public static class BenchRegistry
+{
+    public sealed record Entry(string Name, string Description, Func<string[], int> Run);
+
+    public static readonly List<Entry> All =
+    [
+        new("towers", "full-size CLIP-L/336 and DINOv2-L vision towers, ours vs official PyTorch in the same run", TowerBench.Run),
+        new("projectors", "projector ms/image at CLIP-L -> 7B dims, ~40 superpixels, vs 7B prefill of the saved tokens", ProjectorBench.Run),
+    ];
+
+    public static int Run(string[] args)
+    {
+        var entry = args.Length > 0 ? All.FirstOrDefault(e => e.Name == args[0]) : null;
+        if (entry == null)
+        {
+            Console.Error.WriteLine("usage: VisualWords.Bench <name> [options] | bdn [BenchmarkDotNet args]");
+            foreach (var e in All) Console.Error.WriteLine($"  {e.Name,-24} {e.Description}");
+            return args.Length == 0 ? 0 : 2;
+        }
+        return entry.Run(args[1..]);
+    }
+}

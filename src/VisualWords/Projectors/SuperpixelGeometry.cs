@@ -1,0 +1,60 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VisualWords.Projectors;
+
+/// <summary>
+/// The geometric descriptor SSPE embeds, one row per region: normalized box (x0, y0, x1, y1),
+/// centroid (cx, cy), log of the area fraction, and the region mask resampled to S x S inside its
+/// box (fraction of each cell covered). All in image-relative units, so any resolution works.
+/// </summary>
+public static class SuperpixelGeometry
+{
+    public static int Width(int shapeGrid) => 7 + shapeGrid * shapeGrid;
+
+    /// <summary>labels: checked int64 H x W with labels 0..R-1 (and -1) → R x (7 + S²) float32.</summary>
+    public static Tensor Describe(Tensor labels, int regions, int shapeGrid)
+    {
+        using var scope = NewDisposeScope();
+        var (h, w) = (labels.shape[0], labels.shape[1]);
+        var dev = labels.device;
+        // Occupancy per (region, row) and (region, column) via bincount: no per-pixel loops.
+        var ys = arange(h, dtype: int64, device: dev).unsqueeze(1).expand(h, w);
+        var xs = arange(w, dtype: int64, device: dev).unsqueeze(0).expand(h, w);
+        var rows = SuperpixelPooling.CountPerRegion(labels, ys, h, regions).to(float32);
+        var cols = SuperpixelPooling.CountPerRegion(labels, xs, w, regions).to(float32);
+        var area = rows.sum(1);
+        var (y0, y1) = Extent(rows);
+        var (x0, x1) = Extent(cols);
+        var cy = rows.matmul(arange(h, dtype: float32, device: dev) + 0.5f) / area / h;
+        var cx = cols.matmul(arange(w, dtype: float32, device: dev) + 0.5f) / area / w;
+        var box = stack([x0.to(float32) / w, y0.to(float32) / h, (x1 + 1).to(float32) / w, (y1 + 1).to(float32) / h], 1);
+        var logArea = (area / (h * w)).log().unsqueeze(1);
+        var shape = Thumbnails(labels, x0, y0, x1, y1, shapeGrid);
+        return scope.MoveToOuter(cat([box, cx.unsqueeze(1), cy.unsqueeze(1), logArea, shape], 1));
+    }
+
+    /// <summary>First and last occupied index of each row of an R x L occupancy table.</summary>
+    static (Tensor First, Tensor Last) Extent(Tensor occupancy)
+    {
+        var occupied = occupancy.gt(0).to(int64);
+        var first = occupied.argmax(1);
+        var last = occupancy.shape[1] - 1 - occupied.flip(1).argmax(1);
+        return (first, last);
+    }
+
+    /// <summary>R x S² coverage thumbnails; one crop per region (a few dozen regions, not pixels).</summary>
+    static Tensor Thumbnails(Tensor labels, Tensor x0, Tensor y0, Tensor x1, Tensor y1, int s)
+    {
+        var boxes = stack([x0, y0, x1, y1], 1).cpu();
+        var b = boxes.data<long>().Select(v => (int)v).ToArray();
+        var rows = new Tensor[boxes.shape[0]];
+        for (var r = 0; r < rows.Length; r++)
+        {
+            var crop = labels[b[4 * r + 1]..(b[4 * r + 3] + 1), b[4 * r]..(b[4 * r + 2] + 1)];
+            var mask = crop.eq(r).to(float32).unsqueeze(0).unsqueeze(0);
+            rows[r] = nn.functional.adaptive_avg_pool2d(mask, [s, s]).flatten();
+        }
+        return stack(rows, 0);
+    }
+}

@@ -1,0 +1,32 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisualWords.Training;
+
+/// <summary>The loss of one micro-batch: the tensor to backpropagate and its named parts for logging.</summary>
+public sealed record LossParts(Tensor Total, IReadOnlyDictionary<string, double> Parts, int Samples);
+
+/// <summary>
+/// What the <see cref="Trainer"/> drives. A task must make batch <c>(step, micro)</c> a pure
+/// function of its seed and those indices — that is what makes a resumed run continue with exactly
+/// the losses of an uninterrupted one, whichever thread prepared the batch.
+/// </summary>
+public interface ITrainingTask : IDisposable
+{
+    /// <summary>The model whose full state is checkpointed.</summary>
+    nn.Module Model { get; }
+
+    /// <summary>Parameters the optimizer updates (frozen parts are left out).</summary>
+    IReadOnlyList<Parameter> TrainableParameters { get; }
+
+    /// <summary>Prepares batch (step, micro) — called on worker threads, must not touch the model,
+    /// and must draw randomness from its own generator seeded by (seed, step, micro), never from
+    /// torch's process-wide one (the trainer re-seeds that per step for dropout).</summary>
+    object PrepareBatch(long step, int micro);
+
+    /// <summary>Forward pass and loss of a prepared batch (training mode).</summary>
+    LossParts Loss(object batch);
+
+    /// <summary>Validation score, higher is better (null: no validation set).</summary>
+    double? Validate();
+}

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Text.Json;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisualWords.Training;
+
+/// <summary>One logged optimisation step (a line of metrics.jsonl).</summary>
+public sealed record StepMetrics(long Step, double Loss, IReadOnlyDictionary<string, double> Parts, double Lr, double GradNorm, double SamplesPerSecond);
+
+/// <summary>Progress callbacks, so the CLI can draw a progress bar and tests can stay quiet.</summary>
+public interface ITrainingProgress
+{
+    void Started(long firstStep, long totalSteps);
+    void Step(StepMetrics m, TimeSpan eta);
+    void Message(string text);
+}
+
+/// <summary>
+/// The optimisation loop: AdamW, warmup + decay, gradient accumulation and clipping, atomic
+/// checkpoints with resume, best-by-validation, metrics.jsonl and a loss-curve PNG. Randomness is a
+/// function of (seed, step), and the learning rate of the step, so a resumed run reproduces an
+/// uninterrupted one exactly.
+/// </summary>
+public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDir, ITrainingProgress? progress = null)
+{
+    public string MetricsPath => Path.Combine(outDir, "metrics.jsonl");
+    public string LossCurvePath => Path.Combine(outDir, "loss.png");
+
+    /// <summary>Stop after this step even if run.steps is larger (tests use it to simulate a crash).</summary>
+    public long? StopAfterStep { get; init; }
+
+    public IReadOnlyList<StepMetrics> Run(bool resume)
+    {
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "config.json"), config.ToJson());
+        var o = config.Optim;
+        var parameters = task.TrainableParameters;
+        if (parameters.Count == 0) throw new BadInputException("the model has no trainable parameters");
+        using var optimizer = optim.AdamW(parameters, o.Lr, o.Betas[0], o.Betas[1], o.Eps, o.WeightDecay);
+        var ckpt = new TrainingCheckpoints(outDir, config.Run.KeepLast);
+
+        long start = 0;
+        double? best = null;
+        long? bestStep = null;
+        if (resume && ckpt.Latest() is { } latest)
+        {
+            var st = TrainingCheckpoints.Restore(latest, task.Model, optimizer);
+            start = st.Step;
+            (best, bestStep) = (st.BestScore, st.BestStep);
+            progress?.Message($"resumed from {Path.GetFileName(latest)} (step {start})");
+        }
+        else if (!resume && ckpt.Latest() != null)
+        {
+            throw new BadInputException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out");
+        }
+        var history = ReadMetrics(start);
+        WriteMetrics(history);
+
+        long end = Math.Min(config.Run.Steps, StopAfterStep ?? long.MaxValue);
+        int accum = o.GradAccumulation;
+        using var loader = new BatchPrefetcher(i => task.PrepareBatch(i / accum, (int)(i % accum)), start * accum, end * accum, config.Run.Workers);
+        progress?.Started(start, config.Run.Steps);
+        var clock = Stopwatch.StartNew();
+        long doneSinceStart = 0;
+        task.Model.train();
+        for (long step = start; step < end; step++)
+        {
+            var sw = Stopwatch.StartNew();
+            manual_seed(unchecked(config.Run.Seed * 1_000_003 + step));
+            double lr = LearningRateSchedule.At(o, step, config.Run.Steps);
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            optimizer.zero_grad();
+            double total = 0;
+            int samples = 0;
+            var parts = new Dictionary<string, double>();
+            for (int micro = 0; micro < accum; micro++)
+            {
+                using var scope = NewDisposeScope();
+                var batch = loader.Take(step * accum + micro);
+                try
+                {
+                    var loss = task.Loss(batch);
+                    (loss.Total / accum).backward();
+                    total += loss.Total.item<float>() / accum;
+                    samples += loss.Samples;
+                    foreach (var (k, v) in loss.Parts) parts[k] = parts.GetValueOrDefault(k) + v / accum;
+                }
+                finally
+                {
+                    (batch as IDisposable)?.Dispose();
+                }
+            }
+            if (!double.IsFinite(total)) throw new InvalidOperationException($"loss became {total} at step {step}; lower optim.lr or check the data");
+            double gradNorm = o.ClipGradNorm is double clip
+                ? nn.utils.clip_grad_norm_(parameters, clip)
+                : GradNorm(parameters);
+            optimizer.step();
+            var m = new StepMetrics(step + 1, total, parts, lr, gradNorm, samples / Math.Max(1e-9, sw.Elapsed.TotalSeconds));
+            history.Add(m);
+            AppendMetric(m);
+            doneSinceStart++;
+            var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / doneSinceStart * (config.Run.Steps - step - 1));
+            if ((step + 1) % config.Run.LogEvery == 0 || step + 1 == end) progress?.Step(m, eta);
+
+            bool last = step + 1 == config.Run.Steps;
+            if (config.Run.EvalEvery > 0 && (step + 1) % config.Run.EvalEvery == 0 || last)
+            {
+                task.Model.eval();
+                var score = task.Validate();
+                task.Model.train();
+                if (score is double s)
+                {
+                    progress?.Message($"step {step + 1}: validation {s:F4}");
+                    if (best == null || s > best)
+                    {
+                        (best, bestStep) = (s, step + 1);
+                        ckpt.SaveBest(task.Model, new TrainerState(step + 1, best, bestStep, config.ToJson()));
+                    }
+                }
+            }
+            if ((step + 1) % config.Run.CheckpointEvery == 0 || step + 1 == end)
+                ckpt.Save(step + 1, task.Model, optimizer, new TrainerState(step + 1, best, bestStep, config.ToJson()));
+        }
+        LossCurve.Save(history, LossCurvePath);
+        return history;
+    }
+
+    static double GradNorm(IReadOnlyList<Parameter> ps)
+    {
+        using var scope = NewDisposeScope();
+        double sq = 0;
+        foreach (var p in ps)
+            if (p.grad is { } g) sq += g.pow(2).sum().item<float>();
+        return Math.Sqrt(sq);
+    }
+
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    List<StepMetrics> ReadMetrics(long upToStep)
+    {
+        if (!File.Exists(MetricsPath)) return new();
+        var list = new List<StepMetrics>();
+        foreach (var line in File.ReadLines(MetricsPath))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            try
+            {
+                var m = JsonSerializer.Deserialize<StepMetrics>(line, Json);
+                if (m != null && m.Step <= upToStep) list.Add(m);
+            }
+            catch (JsonException) { } // a line cut short by a kill
+        }
+        return list;
+    }
+
+    void WriteMetrics(List<StepMetrics> list)
+    {
+        var tmp = MetricsPath + ".tmp";
+        File.WriteAllLines(tmp, list.Select(m => JsonSerializer.Serialize(m, Json)));
+        File.Move(tmp, MetricsPath, overwrite: true);
+    }
+
+    void AppendMetric(StepMetrics m) => File.AppendAllText(MetricsPath, JsonSerializer.Serialize(m, Json) + "\n");
+}

@@ -1,0 +1,24 @@
+using VisualWords.Data;
+using VisualWords.Tests.Cli;
+
+namespace VisualWords.Tests.Data;
+
+[Collection(CliCollection.Name)]
+public class DataCliTests
+{
+    [Fact]
+    public void Data_shapes_writes_a_refer_dataset_and_refuses_bad_options()
+    {
+        using var dir = Fixtures.TempDir();
+        var (code, output, err) = CliRunner.Run("data", "shapes", "--out", dir.Path, "--count", "4", "--seed", "2", "--size", "64", "--workers", "1");
+        Assert.True(code == 0, err);
+        Assert.Contains("4 images", output);
+        var ds = ReferDataset.Open(dir.Path);
+        Assert.Equal(4, ds.Instances.Images.Count);
+        Assert.All(ds.Instances.Images.Values, i => Assert.True(File.Exists(Path.Combine(dir.Path, "images", i.FileName))));
+        Assert.Equal(2, CliRunner.Run("data", "shapes", "--out", dir.Path, "--count", "0").Code);
+        var bad = CliRunner.Run("data", "shapes", "--out", dir.Path, "--count", "2", "--held-out", "pink:star");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("unknown colour 'pink'", bad.Err);
+    }
+}
