@@ -21,6 +21,7 @@ public static class CliApp
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(LlmCommand.Create());
         return root;
     }
 }
