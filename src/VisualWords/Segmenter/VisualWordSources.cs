@@ -21,6 +21,7 @@ public static class VisualWordSources
     public static IVisualWordSource Create(SuperpixelSourceConfig c) => c.Kind switch
     {
         "grid" => new Baseline(new GridSuperpixelizer(c.GridCells)),
+        "semantic" => new SemanticVisualWordSource(c),
         "slic" => new Baseline(new SlicSuperpixelizer(new SlicConfig { Segments = c.GridCells * c.GridCells })),
         _ => throw new BadInputException($"unknown superpixel source '{c.Kind}': use semantic, grid or slic"),
     };
