@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using VisualWords.Data;
 using VisualWords.Evaluation;
+using VisualWords.Segmenter;
 using VisualWords.Superpixels;
 
 namespace VisualWords.Cli.Commands;
@@ -14,7 +15,7 @@ public static class EvalCommand
         var split = new Option<string>("--split") { Description = "Split to evaluate: train, val, test, testA, testB, compositional, ...", Required = true };
         var baseline = new Option<string>("--baseline")
         {
-            Description = "Baselines to score: whole, largest, random, a comma-separated list, or all.",
+            Description = "Baselines to score: whole, largest, random, a comma-separated list, all, or none.",
             DefaultValueFactory = _ => "all",
         };
         var superpixels = new Option<string>("--superpixels")
@@ -29,16 +30,22 @@ public static class EvalCommand
         var refs = new Option<string?>("--refs") { Description = "NAME of refs(NAME) when the folder holds several (e.g. unc, umd, google)." };
         var skip = new Option<bool>("--skip-missing-images") { Description = "Leave out samples whose image file is missing (counted in the report) instead of failing." };
         var seed = new Option<long>("--seed") { Description = "Seed of the random-superpixel baseline.", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string[]>("--checkpoint")
+        {
+            Description = "Trained model folder(s) to score beside the baselines (repeatable), e.g. models/visualwords-shapes.",
+        };
 
         var cmd = new Command("eval", "Score referring segmentation on a split: cIoU, gIoU, precision@0.5-0.9, visual tokens per image, latency; baselines in the same report.");
-        foreach (var o in new Option[] { data, split, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, split, checkpoint, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             GlobalOptions.Apply(r);
             var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
-            // The trained model joins this list as one more IReferringPredictor (loaded from --checkpoint)
-            // once the model exists; the baselines stay in the report beside it.
-            var predictors = Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed));
+            // Trained models first, the baselines beside them in the same report.
+            var models = (r.GetValue(checkpoint) ?? []).Select(c => new SegmenterPredictor(ReferringSegmenter.Load(c), Path.GetFileName(Path.TrimEndingDirectorySeparator(c)))).ToList();
+            using var disposeModels = new CompositeDisposable(models);
+            var predictors = models.Cast<IReferringPredictor>()
+                .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
             EvaluationReport report = null!;
             AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
@@ -65,6 +72,7 @@ public static class EvalCommand
 
     static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelizer superpixels, long seed)
     {
+        if (names.Trim() == "none") return [];
         var list = names.Trim() == "all" ? ["whole", "largest", "random"] : names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return list.Distinct().Select<string, IReferringPredictor>(n => n switch
         {
@@ -81,5 +89,13 @@ public static class EvalCommand
         if (parts is ["grid", var n] && int.TryParse(n, out int cells) && cells >= 1) return new GridSuperpixelizer(cells);
         if (parts is ["slic"]) return new SlicSuperpixelizer();
         throw new BadInputException($"--superpixels '{text}': use grid:N with N >= 1, or slic");
+    }
+
+    sealed class CompositeDisposable(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var i in items) i.Dispose();
+        }
     }
 }

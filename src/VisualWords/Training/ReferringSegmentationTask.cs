@@ -241,6 +241,9 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         return sum / _val.Count;
     }
 
+    /// <summary>Each checkpoint folder is a complete model folder (see <see cref="SegmenterFolder"/>).</summary>
+    public void WriteModelFiles(string dir) => SegmenterFolder.WriteDescription(Segmenter, dir);
+
     public void Dispose()
     {
         foreach (var c in _cache.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
