@@ -17,6 +17,7 @@ public static class CliApp
         root.Subcommands.Add(SamCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SamEvalCommand.Create());
         return root;
     }
 }
