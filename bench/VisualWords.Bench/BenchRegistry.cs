@@ -7,6 +7,9 @@ public static class BenchRegistry
 
     public static readonly List<Entry> All =
     [
+        LlmLayerBench.Entry,
+        new("towers", "full-size CLIP-L/336 and DINOv2-L vision towers, ours vs official PyTorch in the same run", TowerBench.Run),
+        new("projectors", "projector ms/image at CLIP-L -> 7B dims, ~40 superpixels, vs 7B prefill of the saved tokens", ProjectorBench.Run),
     ];
 
     public static int Run(string[] args)

@@ -14,68 +14,18 @@ paths in CLIP_SRC and DINOV2_SRC, never copied.
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 import torch.nn.functional as F
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/vision"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_writer import save_safetensors  # noqa: E402
 
-
-def need_env(name):
-    path = os.environ.get(name)
-    if not path or not os.path.isdir(path):
-        sys.exit(f"set {name} to a checkout of the upstream repository (see tools/parity/README.md)")
-    return path
-
-
-CLIP_SRC = need_env("CLIP_SRC")
-sys.path.insert(0, need_env("DINOV2_SRC"))
-os.environ["XFORMERS_DISABLED"] = "1"  # take dinov2's plain-PyTorch attention path
-
-# dinov2's plain attention calls F.scaled_dot_product_attention (torch >= 2.0); torch 1.13 lacks it.
-if not hasattr(F, "scaled_dot_product_attention"):
-    def _sdpa(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False):
-        assert attn_mask is None and not is_causal and dropout_p == 0.0
-        w = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
-        return w.softmax(-1) @ v
-    F.scaled_dot_product_attention = _sdpa
-
-import importlib.util  # noqa: E402
-
-# clip/__init__.py pulls torchvision/PIL/tqdm for preprocessing; the model file itself needs only torch.
-_spec = importlib.util.spec_from_file_location("clip_model", os.path.join(CLIP_SRC, "clip", "model.py"))
-_clip_model = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_clip_model)
-ClipVisionTransformer = _clip_model.VisionTransformer
-from dinov2.models.vision_transformer import DinoVisionTransformer, vit_large  # noqa: E402
-from dinov2.layers import MemEffAttention, NestedTensorBlock  # noqa: E402
+from vision_upstream import ClipVisionTransformer, DinoVisionTransformer, MemEffAttention, NestedTensorBlock, vit_large  # noqa: E402
 from functools import partial  # noqa: E402
 
-_DTYPES = {torch.float32: "F32", torch.int64: "I64"}
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Minimal safetensors writer (the package is not on Debian's python)."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous().cpu()
-        raw = t.numpy().tobytes()
-        header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/vision"
 
 
 def randomize_(module, gen):

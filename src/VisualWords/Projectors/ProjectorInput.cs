@@ -5,8 +5,8 @@ namespace VisualWords.Projectors;
 /// <summary>
 /// What a projector reads. PatchFeatures: B x (h·w) x C from a vision tower, row-major over a
 /// GridHeight x GridWidth patch grid. SuperpixelLabels (semantic projector only): one int64 H x W
-/// label map per image, labels 0..R-1 without gaps, covering the same frame the tower saw (any
-/// resolution; pixel (y, x) falls in patch (⌊y·h/H⌋, ⌊x·w/W⌋)).
+/// label map per image, labels 0..R-1 without gaps (-1: no superpixel, e.g. padding), covering
+/// the same frame the tower saw (any resolution; pixel (y, x) falls in patch (⌊y·h/H⌋, ⌊x·w/W⌋)).
 /// </summary>
 public sealed record ProjectorInput(Tensor PatchFeatures, int GridHeight, int GridWidth, IReadOnlyList<Tensor>? SuperpixelLabels = null)
 {

@@ -12,7 +12,7 @@ public static class SuperpixelGeometry
 {
     public static int Width(int shapeGrid) => 7 + shapeGrid * shapeGrid;
 
-    /// <summary>labels: checked int64 H x W with labels 0..R-1 → R x (7 + S²) float32.</summary>
+    /// <summary>labels: checked int64 H x W with labels 0..R-1 (and -1) → R x (7 + S²) float32.</summary>
     public static Tensor Describe(Tensor labels, int regions, int shapeGrid)
     {
         using var scope = NewDisposeScope();
@@ -21,8 +21,8 @@ public static class SuperpixelGeometry
         // Occupancy per (region, row) and (region, column) via bincount: no per-pixel loops.
         var ys = arange(h, dtype: int64, device: dev).unsqueeze(1).expand(h, w);
         var xs = arange(w, dtype: int64, device: dev).unsqueeze(0).expand(h, w);
-        var rows = (labels * h + ys).flatten().bincount(null, regions * h).view(regions, h).to(float32);
-        var cols = (labels * w + xs).flatten().bincount(null, regions * w).view(regions, w).to(float32);
+        var rows = SuperpixelPooling.CountPerRegion(labels, ys, h, regions).to(float32);
+        var cols = SuperpixelPooling.CountPerRegion(labels, xs, w, regions).to(float32);
         var area = rows.sum(1);
         var (y0, y1) = Extent(rows);
         var (x0, x1) = Extent(cols);

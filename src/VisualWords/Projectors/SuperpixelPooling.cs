@@ -5,13 +5,24 @@ namespace VisualWords.Projectors;
 /// <summary>
 /// Area weights of superpixels over patches, computed at pixel resolution: weight[r, p] = pixels
 /// of region r inside patch p / pixels of region r. A region smaller than a patch still gets a
-/// row (all its weight on the patches it touches), and every row sums to 1.
+/// row (all its weight on the patches it touches), and every row sums to 1. Pixels labelled
+/// <see cref="Ignore"/> (-1) belong to no superpixel: padding added to fit the tower's frame, or
+/// pixels the superpixel stage left unassigned.
 /// </summary>
 public static class SuperpixelPooling
 {
     /// <summary>
-    /// Checks a label map (2-D, integer, labels 0..R-1 each used at least once) and returns it as
-    /// int64 together with R.
+    /// More superpixels than this is not a superpixel map (a per-pixel labelling, say): the tokens
+    /// would not fit an LLM context and the R x (h·w) tables would not fit memory.
+    /// </summary>
+    public const int MaxRegions = 4096;
+
+    /// <summary>The label of pixels that are in no superpixel.</summary>
+    public const long Ignore = -1;
+
+    /// <summary>
+    /// Checks a label map (2-D, integer, labels 0..R-1 each used at least once, -1 = no superpixel)
+    /// and returns it as int64 together with R.
     /// </summary>
     public static (Tensor Labels, int Regions) CheckLabels(Tensor labels)
     {
@@ -23,9 +34,11 @@ public static class SuperpixelPooling
         var l = labels.to(int64);
         var min = l.min().item<long>();
         var max = l.max().item<long>();
-        if (min < 0) throw new BadInputException($"superpixel labels must be 0..R-1, found {min}");
-        if (max >= int.MaxValue) throw new BadInputException($"superpixel label {max} is too large");
-        var used = l.flatten().bincount(null, max + 1);
+        if (min < Ignore) throw new BadInputException($"superpixel labels must be 0..R-1 (or -1 for no superpixel), found {min}");
+        if (max < 0) throw new BadInputException("the superpixel label map has no superpixels (every pixel is -1)");
+        if (max >= MaxRegions)
+            throw new BadInputException($"superpixel label {max} found: at most {MaxRegions} superpixels per image are supported");
+        var used = (l + 1).flatten().bincount(null, max + 2)[1..];
         var empty = used.eq(0).nonzero();
         if (empty.shape[0] > 0)
             throw new BadInputException(
@@ -45,9 +58,19 @@ public static class SuperpixelPooling
         var rowPatch = arange(h, dtype: int64, device: dev).mul(gridHeight).div(h, rounding_mode: RoundingMode.floor);
         var colPatch = arange(w, dtype: int64, device: dev).mul(gridWidth).div(w, rounding_mode: RoundingMode.floor);
         var patch = rowPatch.unsqueeze(1) * gridWidth + colPatch.unsqueeze(0);
-        long cells = (long)gridHeight * gridWidth;
-        var counts = (labels * cells + patch).flatten().bincount(null, regions * cells);
-        return scope.MoveToOuter(counts.view(regions, cells));
+        return scope.MoveToOuter(CountPerRegion(labels, patch, (long)gridHeight * gridWidth, regions));
+    }
+
+    /// <summary>
+    /// R x bins int64 table: how many pixels of each region fall in each bin (bin: H x W int64 in
+    /// 0..bins-1). One bincount over label·bins + bin; ignored pixels go to a discarded extra row.
+    /// </summary>
+    public static Tensor CountPerRegion(Tensor labels, Tensor bin, long bins, int regions)
+    {
+        using var scope = NewDisposeScope();
+        var index = where(labels.ge(0), labels * bins + bin, regions * bins);
+        var counts = index.flatten().bincount(null, (regions + 1) * bins)[..(int)(regions * bins)];
+        return scope.MoveToOuter(counts.view(regions, bins));
     }
 
     /// <summary>R x (h·w) float32 pooling weights; rows sum to 1.</summary>

@@ -83,18 +83,11 @@ public static class SemanticPartitioner
         }
     }
 
-    /// <summary>
-    /// The level (0 whole, 1 part, 2 sub-part) of SAM's multimask output <paramref name="outputIndex"/>
-    /// given the areas all outputs of the same point prompt had before filtering (ties: the higher
-    /// output index counts as the larger).
-    /// </summary>
-    public static int Level(LevelAssignment how, int outputIndex, IReadOnlyList<long> areasOfThisPoint)
-    {
-        if (how == LevelAssignment.OutputIndex) return 2 - outputIndex;
-        long mine = areasOfThisPoint[outputIndex];
-        int larger = 0;
-        for (int i = 0; i < areasOfThisPoint.Count; i++)
-            if (areasOfThisPoint[i] > mine || (areasOfThisPoint[i] == mine && i > outputIndex)) larger++;
-        return Math.Min(larger, 2);
-    }
+    /// <summary>The level of a generator mask under the configured assignment.</summary>
+    public static int Level(SamMaskRecord mask, LevelAssignment how) =>
+        how == LevelAssignment.OutputIndex ? 2 - Math.Clamp(mask.MultimaskIndex, 0, 2) : mask.Level;
+
+    /// <summary>Generator masks as partition input, levels assigned per <paramref name="config"/>.</summary>
+    public static List<LeveledMask> FromRecords(IReadOnlyList<SamMaskRecord> masks, SemanticSuperpixelConfig config) =>
+        masks.Select((m, i) => new LeveledMask(m.Segmentation, Level(m, config.LevelAssignment), m.PredictedIou, i)).ToList();
 }

@@ -11,6 +11,7 @@ public static class TrainingTasks
     public static readonly Dictionary<string, Func<TrainConfig, ITrainingTask>> Kinds = new(StringComparer.Ordinal)
     {
         ["sam"] = c => new SamTrainingTask(c),
+        ["referring"] = c => new ReferringSegmentationTask(c),
     };
 
     public static ITrainingTask Create(TrainConfig config)

@@ -9,14 +9,14 @@ public sealed class ClipEncoderLayer : nn.Module<Tensor, Tensor>
 {
     readonly ClipAttention self_attn;
     readonly LayerNorm layer_norm1;
-    readonly ClipMlp mlp;
+    readonly VitMlp mlp;
     readonly LayerNorm layer_norm2;
 
     public ClipEncoderLayer(ClipVisionConfig config, Device? device = null) : base(nameof(ClipEncoderLayer))
     {
         self_attn = new ClipAttention(config.HiddenSize, config.Heads, device);
         layer_norm1 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device);
-        mlp = new ClipMlp(config.HiddenSize, config.IntermediateSize, device);
+        mlp = new VitMlp(config.HiddenSize, config.IntermediateSize, Activations.QuickGelu, device);
         layer_norm2 = nn.LayerNorm(config.HiddenSize, config.LayerNormEps, device: device);
         RegisterComponents();
     }
@@ -51,24 +51,5 @@ public sealed class ClipAttention : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var o = MultiHeadAttention.Attend(q_proj.forward(x), k_proj.forward(x), v_proj.forward(x), _heads);
         return scope.MoveToOuter(out_proj.forward(o));
-    }
-}
-
-/// <summary>fc1 → quick-GELU → fc2.</summary>
-public sealed class ClipMlp : nn.Module<Tensor, Tensor>
-{
-    readonly Linear fc1, fc2;
-
-    public ClipMlp(int width, int hidden, Device? device = null) : base(nameof(ClipMlp))
-    {
-        fc1 = nn.Linear(width, hidden, device: device);
-        fc2 = nn.Linear(hidden, width, device: device);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return scope.MoveToOuter(fc2.forward(Activations.QuickGelu(fc1.forward(x))));
     }
 }

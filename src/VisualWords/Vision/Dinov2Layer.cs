@@ -11,7 +11,7 @@ public sealed class Dinov2Layer : nn.Module<Tensor, Tensor>
     readonly Dinov2Attention attention;
     readonly Dinov2LayerScale layer_scale1;
     readonly LayerNorm norm2;
-    readonly Dinov2Mlp mlp;
+    readonly VitMlp mlp;
     readonly Dinov2LayerScale layer_scale2;
 
     public Dinov2Layer(Dinov2Config config, Device? device = null) : base(nameof(Dinov2Layer))
@@ -21,7 +21,7 @@ public sealed class Dinov2Layer : nn.Module<Tensor, Tensor>
         attention = new Dinov2Attention(c, config.Heads, device);
         layer_scale1 = new Dinov2LayerScale(c, device);
         norm2 = nn.LayerNorm(c, config.LayerNormEps, device: device);
-        mlp = new Dinov2Mlp(c, config.IntermediateSize, device);
+        mlp = new VitMlp(c, config.IntermediateSize, x => nn.functional.gelu(x), device);
         layer_scale2 = new Dinov2LayerScale(c, device);
         RegisterComponents();
     }
@@ -98,23 +98,4 @@ public sealed class Dinov2LayerScale : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => x * lambda1;
-}
-
-/// <summary>fc1 → exact GELU → fc2.</summary>
-public sealed class Dinov2Mlp : nn.Module<Tensor, Tensor>
-{
-    readonly Linear fc1, fc2;
-
-    public Dinov2Mlp(int width, int hidden, Device? device = null) : base(nameof(Dinov2Mlp))
-    {
-        fc1 = nn.Linear(width, hidden, device: device);
-        fc2 = nn.Linear(hidden, width, device: device);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return scope.MoveToOuter(fc2.forward(nn.functional.gelu(fc1.forward(x))));
-    }
 }

@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Checkpoints;
 using VisualWords.Projectors;
 using static TorchSharp.torch;

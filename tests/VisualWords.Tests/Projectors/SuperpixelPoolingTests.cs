@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Projectors;
 using static TorchSharp.torch;
 using static VisualWords.Tests.Projectors.ProjectorTestData;
@@ -60,10 +59,31 @@ public class SuperpixelPoolingTests
         var gap = zeros(8, 8, dtype: int64);
         gap[..4] = 2;
         Assert.Contains("without gaps", Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(gap)).Message);
-        var negative = full(8, 8, -1L, dtype: int64);
+        var negative = full(8, 8, -2L, dtype: int64);
         Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(negative));
         Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(zeros(8, 8)));
         Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(zeros(2, 8, 8, dtype: int64)));
+    }
+
+    [Fact]
+    public void IgnoredPixelsBelongToNoSuperpixel()
+    {
+        // FourRegions padded on the right to 48 x 64 with -1: a 6 x 8 grid whose last two columns are padding.
+        var padded = full(48, 64, SuperpixelPooling.Ignore, dtype: int64);
+        padded[.., ..48] = FourRegions();
+        var (labels, regions) = SuperpixelPooling.CheckLabels(padded);
+        Assert.Equal(4, regions);
+        using var w = SuperpixelPooling.Weights(SuperpixelPooling.PixelCounts(labels, regions, 6, 8));
+        Assert.True(w.sum(1).allclose(ones(4), atol: 1e-6));
+        Assert.Equal(0f, w.view(4, 6, 8)[.., .., 6..].abs().sum().item<float>());
+        // Same weights as the unpadded map on the unpadded 6 x 6 grid.
+        var (plain, _) = SuperpixelPooling.CheckLabels(FourRegions());
+        using var expected = SuperpixelPooling.Weights(SuperpixelPooling.PixelCounts(plain, 4, 6, 6));
+        Assert.True(w.view(4, 6, 8)[.., .., ..6].reshape(4, 36).allclose(expected, atol: 1e-6));
+        using var g = SuperpixelGeometry.Describe(labels, regions, 4);
+        Assert.Equal(24f / 64, g[1, 0].item<float>());  // region 1's box starts at x = 24 of 64
+        Assert.Contains("no superpixels",
+            Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(full(4, 4, -1L, dtype: int64))).Message);
     }
 
     [Fact]
@@ -92,5 +112,30 @@ public class SuperpixelPoolingTests
         using var d = cdist(t.unsqueeze(0), t.unsqueeze(0))[0] + eye(12);
         Assert.True(d.min().item<float>() > 1e-3);
         Assert.Throws<BadInputException>(() => SinCosPositions.Table(3, 4, 18));
+    }
+}
+
+/// <summary>Against plain per-pixel loops in tools/parity/superpixel_goldens.py (50 x 70 map, 6 x 7 grid).</summary>
+public class SuperpixelLayoutParityTests
+{
+    [Fact]
+    public void CountsWeightsAndGeometryMatchThePerPixelReference()
+    {
+        using var golden = VisualWords.Checkpoints.Checkpoint.Load(Fixtures.Path("projectors", "superpixel_layout.safetensors"));
+        var (labels, regions) = SuperpixelPooling.CheckLabels(golden["labels"]);
+        Assert.Equal(golden["weights"].shape[0], regions);
+        using var counts = SuperpixelPooling.PixelCounts(labels, regions, 6, 7);
+        Assert.True(TensorAssert.Same(golden["pixel_counts"], counts));
+        using var weights = SuperpixelPooling.Weights(counts);
+        Assert.True(TensorAssert.MaxAbsDiff(golden["weights"], weights) < 1e-6);
+        using var geometry = SuperpixelGeometry.Describe(labels, regions, 8);
+        Assert.True(TensorAssert.MaxAbsDiff(golden["geometry"], geometry) < 1e-5);
+    }
+
+    [Fact]
+    public void TooManyRegionsIsRejected()
+    {
+        var l = arange(SuperpixelPooling.MaxRegions + 1, dtype: int64).view(1, -1);
+        Assert.Contains("at most", Assert.Throws<BadInputException>(() => SuperpixelPooling.CheckLabels(l)).Message);
     }
 }

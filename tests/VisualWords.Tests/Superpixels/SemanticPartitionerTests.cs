@@ -114,8 +114,11 @@ public class SemanticPartitionerTests
     public void LevelsFollowAreaRankOrOutputIndex()
     {
         long[] areas = [50, 500, 200];
-        Assert.Equal(new[] { 2, 0, 1 }, Enumerable.Range(0, 3).Select(i => SemanticPartitioner.Level(LevelAssignment.AreaRankPerPoint, i, areas)));
-        Assert.Equal(new[] { 2, 1, 0 }, Enumerable.Range(0, 3).Select(i => SemanticPartitioner.Level(LevelAssignment.OutputIndex, i, areas)));
+        Assert.Equal(new[] { 2, 0, 1 }, Enumerable.Range(0, 3).Select(i => MultimaskLevel.FromAreas(i, areas)));
+        Assert.Equal(new[] { 2, 1, 0 }, Enumerable.Range(0, 3).Select(i => MultimaskLevel.FromAreas(i, new long[] { 7, 7, 7 })));
+        var rec = new SamMaskRecord(new MaskRle(1, 1, [1]), 0, [0, 0, 0, 0], 0.9, [0, 0], 1, [0, 0, 1, 1], MultimaskIndex: 0, Level: 1);
+        Assert.Equal(1, SemanticPartitioner.Level(rec, LevelAssignment.AreaRankPerPoint));
+        Assert.Equal(2, SemanticPartitioner.Level(rec, LevelAssignment.OutputIndex));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Checkpoints;
 using VisualWords.Vision;
 using static TorchSharp.torch;
@@ -80,5 +79,29 @@ public class ClipVisionModelTests
         Assert.Equal(expected.Keys.OrderBy(k => k, StringComparer.Ordinal), actual.Keys.OrderBy(k => k, StringComparer.Ordinal));
         foreach (var (key, shape) in expected) Assert.True(shape.SequenceEqual(actual[key]), key);
         Assert.Equal(24 * 24, model.Config.NativeGrid * model.Config.NativeGrid);
+    }
+}
+
+public class VisionTowerTests
+{
+    [Fact]
+    public void NormalizeMapsPixelMeanToZero()
+    {
+        using var tower = VisionTowers.Get("clip-tiny").Create();
+        var mean = tower.Config.PixelMean.Select(m => m * 255f).ToArray();
+        using var pixels = tensor(mean).view(1, 3, 1, 1).expand(2, 3, 8, 8);
+        using var normalized = tower.Normalize(pixels);
+        Assert.True(normalized.abs().max().item<float>() < 1e-5);
+        Assert.Throws<BadInputException>(() => tower.Normalize(zeros(3, 8, 8)));
+    }
+
+    [Fact]
+    public void GridSizeAndRegistryNames()
+    {
+        var clip = VisionTowers.Get("clip-vit-large-patch14-336");
+        Assert.Equal(24, clip.NativeGrid);
+        using var tower = VisionTowers.Get("dinov2-tiny").Create();
+        Assert.Equal((5, 6), tower.GridSize(40, 48));
+        Assert.Contains("unknown vision tower", Assert.Throws<BadInputException>(() => VisionTowers.Get("vit-huge")).Message);
     }
 }

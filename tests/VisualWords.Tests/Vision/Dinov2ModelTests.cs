@@ -1,4 +1,3 @@
-using Xunit;
 using VisualWords.Vision;
 using static TorchSharp.torch;
 using static VisualWords.Tests.Vision.VisionFixtures;

@@ -1,4 +1,3 @@
-using Xunit;
 using System.Text.Json;
 using VisualWords.Checkpoints;
 using static TorchSharp.torch;
@@ -7,17 +6,13 @@ namespace VisualWords.Tests.Vision;
 
 static class VisionFixtures
 {
-    public static string Path(string name) => System.IO.Path.Combine(AppContext.BaseDirectory, "fixtures", "vision", name);
+    public static string Path(string name) => Fixtures.Path("vision", name);
 
     public static StateDict Load(string name) => Checkpoint.Load(Path(name));
 
-    /// <summary>Largest absolute difference, for messages.</summary>
-    public static double MaxDiff(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
-
     public static void AssertClose(Tensor expected, Tensor actual, double tol = 1e-4)
     {
-        Assert.Equal(expected.shape, actual.shape);
-        var diff = MaxDiff(expected, actual);
+        var diff = TensorAssert.MaxAbsDiff(expected, actual);
         Assert.True(diff <= tol, $"max |diff| = {diff:g3} > {tol:g3}");
     }
 

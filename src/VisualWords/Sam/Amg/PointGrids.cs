@@ -17,7 +17,12 @@ public static class PointGrids
         if (nPerSide < 1) throw new BadInputException($"points per side must be at least 1 (got {nPerSide})");
         using var scope = NewDisposeScope();
         double offset = 1.0 / (2 * nPerSide);
-        var side = linspace(offset, 1 - offset, nPerSide, dtype: ScalarType.Float64);
+        // NumPy's linspace exactly (start + i·step, last point = stop), so coordinates match the reference bit for bit.
+        var values = new double[nPerSide];
+        double step = nPerSide > 1 ? (1 - 2 * offset) / (nPerSide - 1) : 0;
+        for (int i = 0; i < nPerSide; i++) values[i] = i * step + offset;
+        if (nPerSide > 1) values[^1] = 1 - offset;
+        var side = tensor(values);
         var xs = side.unsqueeze(0).expand(nPerSide, nPerSide);
         var ys = side.unsqueeze(1).expand(nPerSide, nPerSide);
         var grid = stack([xs, ys], dim: -1).reshape(-1, 2).contiguous();
