@@ -19,6 +19,7 @@ public static class CliApp
         root.Subcommands.Add(PrecomputeCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SamEvalCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());

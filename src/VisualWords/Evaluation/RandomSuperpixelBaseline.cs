@@ -10,13 +10,14 @@ namespace VisualWords.Evaluation;
 /// </summary>
 public sealed class RandomSuperpixelBaseline(ISuperpixelizer superpixels, long seed = 0) : IReferringPredictor
 {
+    readonly SuperpixelMasks.Cache _cache = new(superpixels);
     readonly DeterministicRandom _rng = DeterministicRandom.Fork(seed, 0);
 
     public string Name => $"random superpixel ({SuperpixelMasks.Describe(superpixels)})";
 
     public ReferringPrediction Predict(RgbImage image, string expression)
     {
-        var partition = superpixels.Partition(image);
+        var partition = _cache.Partition(image);
         return new ReferringPrediction(SuperpixelMasks.RegionMask(partition, _rng.Next(partition.Regions.Count)), null);
     }
 }
