@@ -1,4 +1,4 @@
-using System.Text;
+using VisualWords.Data;
 using static TorchSharp.torch;
 
 namespace VisualWords.Sam.Amg;
@@ -58,26 +58,20 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
     /// <summary>Decodes to a row-major bool array of Height×Width.</summary>
     public bool[] ToArray()
     {
-        long n = (long)Height * Width;
-        var colMajor = new bool[n];
-        long idx = 0;
-        bool value = false;
+        long n = (long)Height * Width, sum = 0;
         foreach (var c in Counts)
         {
-            if (c < 0 || idx + c > n) throw new BadInputException($"RLE counts overrun a {Height}x{Width} mask");
-            if (value) Array.Fill(colMajor, true, (int)idx, (int)c);
-            idx += c;
-            value = !value;
+            if (c < 0) throw new BadInputException($"RLE has a negative count for a {Height}x{Width} mask");
+            sum += c;
         }
-        if (idx != n) throw new BadInputException($"RLE counts cover {idx} pixels, the mask has {n}");
-        var rowMajor = new bool[n];
-        for (int x = 0; x < Width; x++)
-        {
-            int col = x * Height;
-            for (int y = 0; y < Height; y++) rowMajor[y * Width + x] = colMajor[col + y];
-        }
-        return rowMajor;
+        if (sum != n) throw new BadInputException($"RLE counts cover {sum} pixels, the mask has {n}");
+        return RleEncoding.Decode(ToDataRle());
     }
+
+    /// <summary>The same run lengths as the dataset code's <see cref="Rle"/> (COCO masks, string codec).</summary>
+    public Rle ToDataRle() => new(Height, Width, Counts.Select(c => checked((uint)c)).ToArray());
+
+    public static MaskRle FromDataRle(Rle rle) => new(rle.Height, rle.Width, rle.Counts.Select(c => (long)c).ToArray());
 
     /// <summary>Decodes to a bool tensor [H, W].</summary>
     public Tensor ToTensor() => tensor(ToArray(), [Height, Width]);
@@ -89,55 +83,9 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         return Encode(t)[0];
     }
 
-    /// <summary>
-    /// COCO's compressed string form (pycocotools' <c>rleToString</c>): each count, from the fourth on
-    /// as a difference to the count two places earlier, written 5 bits per character (ASCII 48..111)
-    /// with a continuation bit, sign-extended on the last character.
-    /// </summary>
-    public string ToCocoString()
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < Counts.Length; i++)
-        {
-            long x = Counts[i];
-            if (i > 2) x -= Counts[i - 2];
-            bool more = true;
-            while (more)
-            {
-                long c = x & 0x1f;
-                x >>= 5;
-                more = (c & 0x10) != 0 ? x != -1 : x != 0;
-                if (more) c |= 0x20;
-                sb.Append((char)(c + 48));
-            }
-        }
-        return sb.ToString();
-    }
+    /// <summary>COCO's compressed string form, as pycocotools writes it (<see cref="RleString"/>).</summary>
+    public string ToCocoString() => RleString.Compress(ToDataRle());
 
-    /// <summary>Parses COCO's compressed string form (inverse of <see cref="ToCocoString"/>).</summary>
-    public static MaskRle FromCocoString(string s, int h, int w)
-    {
-        var counts = new List<long>();
-        int p = 0;
-        while (p < s.Length)
-        {
-            long x = 0;
-            int k = 0;
-            bool more = true;
-            while (more)
-            {
-                if (p >= s.Length) throw new BadInputException("truncated COCO RLE string");
-                long c = s[p] - 48;
-                if (c < 0 || c > 63) throw new BadInputException($"invalid character '{s[p]}' in COCO RLE string");
-                x |= (c & 0x1f) << (5 * k);
-                more = (c & 0x20) != 0;
-                p++;
-                k++;
-                if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
-            }
-            if (counts.Count > 2) x += counts[^2];
-            counts.Add(x);
-        }
-        return new MaskRle(h, w, counts.ToArray());
-    }
+    /// <summary>Parses COCO's compressed string form.</summary>
+    public static MaskRle FromCocoString(string s, int h, int w) => FromDataRle(RleString.Decompress(s, h, w));
 }
