@@ -45,6 +45,13 @@ public sealed record VisualWordsConfig
     public JsonElement Llm { get; init; }
     /// <summary>"word" (tokenizer.json in the model folder) or "sentencepiece" (tokenizer.model in the folder).</summary>
     public string Tokenizer { get; init; } = "word";
+    /// <summary>
+    /// LLM embedding / lm_head rows when they are not the tokenizer's size: LISA checkpoints have no
+    /// row for the &lt;image&gt; placeholder (never embedded), so theirs is one less (null: the tokenizer's).
+    /// </summary>
+    public int? LlmVocabSize { get; init; }
+    /// <summary>Wrap the image's tokens in &lt;im_start&gt;…&lt;im_end&gt; in the prompt (LISA's <c>mm_use_im_start_end</c>).</summary>
+    public bool ImageStartEnd { get; init; } = false;
     /// <summary>LoRA rank on the LLM (0: train the LLM fully).</summary>
     public int LoraRank { get; init; } = 0;
     /// <summary>Train the vision tower (our synthetic-world models have no pretrained tower to keep).</summary>

@@ -42,7 +42,7 @@ public sealed class VisualWordsModel : nn.Module
         visual_model = new SamModel(sam);
         vision_tower = config.VisionConfig.Create();
         vision_tower.GridSize(config.VisionSize, config.VisionSize); // the tower must tile the chosen size
-        var llmConfig = config.LlmConfig(tokenizer.VocabSize);
+        var llmConfig = config.LlmConfig(EmbeddingRows(config, tokenizer));
         llm = new LlamaForCausalLM(llmConfig);
         projector = config.ProjectorConfig(llmConfig.HiddenSize).Create();
         text_hidden_fcs = TextHiddenFcs.Create(llmConfig.HiddenSize, sam.PromptEmbedDim);
@@ -50,6 +50,16 @@ public sealed class VisualWordsModel : nn.Module
     }
 
     public int LlmWidth => llm.Config.HiddenSize;
+
+    /// <summary>The tokenizer's size, or one less when the config says the last id, &lt;image&gt;, has no row.</summary>
+    static int EmbeddingRows(VisualWordsConfig config, TextTokenizer tokenizer)
+    {
+        int full = tokenizer.VocabSize;
+        if (config.LlmVocabSize is not int rows || rows == full) return full;
+        if (rows == full - 1 && tokenizer.TryIdOf(SpecialTokens.Image) == full - 1) return rows;
+        throw new BadInputException(
+            $"model config: llm_vocab_size {rows} does not fit the tokenizer ({full} ids; only the last one, <image>, may lack a row)");
+    }
 
     /// <summary>SAM's input for an image: resized (longest side), 3 x h x w floats 0..255, and the (h, w) before padding.</summary>
     public (Tensor Pixels, (int H, int W) InputSize) SamInput(RgbImage image)
