@@ -15,9 +15,13 @@ public static class CliApp
         root.Subcommands.Add(InfoCommand.Create());
         root.Subcommands.Add(CheckpointCommand.Create());
         root.Subcommands.Add(SamCommand.Create());
+        root.Subcommands.Add(SuperpixelsCommand.Create());
+        root.Subcommands.Add(PrecomputeCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SamEvalCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 }

@@ -14,13 +14,14 @@ Usage: LLAMA2C_SRC=/work/upstream/llama2.c /usr/bin/python3 tools/parity/llama_g
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 
 sys.path.insert(0, os.environ["LLAMA2C_SRC"])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import ModelArgs, Transformer, precompute_freqs_cis  # noqa: E402
+from safetensors_writer import save_safetensors  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../tests/fixtures/llama")
 
@@ -28,30 +29,6 @@ ARGS = ModelArgs(dim=64, n_layers=2, n_heads=4, n_kv_heads=2, vocab_size=96, hid
                  multiple_of=32, norm_eps=1e-5, max_seq_len=64, dropout=0.0)
 PROMPT = [1, 5, 17, 42, 8, 23, 60, 3, 11, 77, 31]
 NEW_TOKENS = 12
-
-
-def st_dtype(t):
-    return {torch.float32: "F32", torch.bfloat16: "BF16", torch.int64: "I64", torch.float16: "F16"}[t.dtype]
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Minimal safetensors writer (the format is a JSON header + raw little-endian bytes)."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
-        header[name] = {"dtype": st_dtype(t), "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
 
 
 def meta_to_hf_rows(w, n_heads):

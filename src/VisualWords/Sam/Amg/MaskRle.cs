@@ -1,4 +1,4 @@
-using System.Text;
+using VisualWords.Data;
 using static TorchSharp.torch;
 
 namespace VisualWords.Sam.Amg;
@@ -89,55 +89,13 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         return Encode(t)[0];
     }
 
-    /// <summary>
-    /// COCO's compressed string form (pycocotools' <c>rleToString</c>): each count, from the fourth on
-    /// as a difference to the count two places earlier, written 5 bits per character (ASCII 48..111)
-    /// with a continuation bit, sign-extended on the last character.
-    /// </summary>
-    public string ToCocoString()
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < Counts.Length; i++)
-        {
-            long x = Counts[i];
-            if (i > 2) x -= Counts[i - 2];
-            bool more = true;
-            while (more)
-            {
-                long c = x & 0x1f;
-                x >>= 5;
-                more = (c & 0x10) != 0 ? x != -1 : x != 0;
-                if (more) c |= 0x20;
-                sb.Append((char)(c + 48));
-            }
-        }
-        return sb.ToString();
-    }
+    /// <summary>The same mask as the COCO helpers' <see cref="Rle"/> (counts fit 32 bits: at most H·W).</summary>
+    public Rle ToCocoRle() => new(Height, Width, Counts.Select(c => checked((uint)c)).ToArray());
+
+    /// <summary>COCO's compressed string form (pycocotools' <c>rleToString</c>), by <see cref="RleString"/>.</summary>
+    public string ToCocoString() => RleString.Compress(ToCocoRle());
 
     /// <summary>Parses COCO's compressed string form (inverse of <see cref="ToCocoString"/>).</summary>
-    public static MaskRle FromCocoString(string s, int h, int w)
-    {
-        var counts = new List<long>();
-        int p = 0;
-        while (p < s.Length)
-        {
-            long x = 0;
-            int k = 0;
-            bool more = true;
-            while (more)
-            {
-                if (p >= s.Length) throw new BadInputException("truncated COCO RLE string");
-                long c = s[p] - 48;
-                if (c < 0 || c > 63) throw new BadInputException($"invalid character '{s[p]}' in COCO RLE string");
-                x |= (c & 0x1f) << (5 * k);
-                more = (c & 0x20) != 0;
-                p++;
-                k++;
-                if (!more && (c & 0x10) != 0) x |= -1L << (5 * k);
-            }
-            if (counts.Count > 2) x += counts[^2];
-            counts.Add(x);
-        }
-        return new MaskRle(h, w, counts.ToArray());
-    }
+    public static MaskRle FromCocoString(string s, int h, int w) =>
+        new(h, w, RleString.Decompress(s, h, w).Counts.Select(c => (long)c).ToArray());
 }

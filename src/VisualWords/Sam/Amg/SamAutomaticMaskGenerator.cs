@@ -25,6 +25,13 @@ public sealed class SamAutomaticMaskGenerator
     public AutomaticMaskGeneratorConfig Config { get; }
     public SamModel Model => _predictor.Model;
 
+    /// <summary>
+    /// Decode with <see cref="PointPromptDecoder"/>, which computes the prompt-independent image-side work
+    /// once per crop (default); false runs the generic <see cref="SamPredictor.PredictLowRes"/> per batch.
+    /// Same results either way (to float rounding); the switch exists for the benchmark.
+    /// </summary>
+    public bool ShareImageWork { get; set; } = true;
+
     /// <summary>Where the time of the last <see cref="Generate(int, int, Func{CropBox, Tensor})"/> went.</summary>
     public AmgTimings LastTimings { get; private set; } = new();
 
@@ -70,7 +77,12 @@ public sealed class SamAutomaticMaskGenerator
             var clock = Stopwatch.StartNew();
             using (var emb = cropEmbedding(crop)) _predictor.SetEmbedding(emb, (crop.Height, crop.Width));
             LastTimings.Encoder += clock.Elapsed.TotalSeconds;
-            all.AddRange(ProcessCrop(crop, height, width));
+            clock.Restart();
+            using (var decoder = ShareImageWork ? new PointPromptDecoder(Model, _predictor.Embedding) : null)
+            {
+                LastTimings.Decoder += clock.Elapsed.TotalSeconds;
+                all.AddRange(ProcessCrop(crop, height, width, decoder));
+            }
             _predictor.ResetImage();
         }
         var post = Stopwatch.StartNew();
@@ -94,7 +106,7 @@ public sealed class SamAutomaticMaskGenerator
     /// <summary>A mask that survived the per-batch filters, in the image frame.</summary>
     sealed record Candidate(MaskRle Rle, long[] Box, float Iou, double X, double Y, float Stability, CropBox Crop, int MultimaskIndex, int Level);
 
-    List<Candidate> ProcessCrop(CropBox crop, int imageH, int imageW)
+    List<Candidate> ProcessCrop(CropBox crop, int imageH, int imageW, PointPromptDecoder? decoder)
     {
         using var scope = NewDisposeScope();
         int size = Model.Config.ImageSize;
@@ -106,7 +118,7 @@ public sealed class SamAutomaticMaskGenerator
         var found = new List<Candidate>();
         var pointBatches = BatchIterator.Batches(points, Config.PointsPerBatch).Zip(BatchIterator.Batches(input, Config.PointsPerBatch));
         foreach (var (pts, inp) in pointBatches)
-            found.AddRange(ProcessBatch(pts, inp, crop, imageH, imageW));
+            found.AddRange(ProcessBatch(pts, inp, crop, imageH, imageW, decoder));
         if (found.Count == 0) return found;
 
         // Duplicates within the crop: keep the higher predicted IoU.
@@ -122,13 +134,15 @@ public sealed class SamAutomaticMaskGenerator
         }).ToList();
     }
 
-    List<Candidate> ProcessBatch(Tensor points, Tensor inputPoints, CropBox crop, int imageH, int imageW)
+    List<Candidate> ProcessBatch(Tensor points, Tensor inputPoints, CropBox crop, int imageH, int imageW, PointPromptDecoder? decoder)
     {
         using var scope = NewDisposeScope();
         long b = points.shape[0];
-        var labels = ones([b, 1], ScalarType.Int64);
         var clock = Stopwatch.StartNew();
-        var lowRes = _predictor.PredictLowRes(inputPoints.unsqueeze(1), labels, null, null, multimaskOutput: true, extraSparse: null, out var iouPred);
+        Tensor lowRes, iouPred;
+        if (decoder is not null) (lowRes, iouPred) = decoder.Decode(inputPoints);
+        else lowRes = _predictor.PredictLowRes(inputPoints.unsqueeze(1), ones([b, 1], ScalarType.Int64), null, null,
+            multimaskOutput: true, extraSparse: null, out iouPred);
         LastTimings.Decoder += clock.Elapsed.TotalSeconds;
         LastTimings.Prompts += b;
         long outputs = lowRes.shape[1];

@@ -73,6 +73,24 @@ public class AmgParityTests
         AssertSameRecords(golden.Records, ours);
     }
 
+    [Fact]
+    public void SharedImageDecoderEqualsTheGenericDecoder()
+    {
+        using var model = LoadModel();
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_iou_embeddings.safetensors"));
+        using var predictor = new SamPredictor(model);
+        predictor.SetEmbedding(embeddings["crop0"], (240, 360));
+        using var points = tensor(new float[] { 10, 20, 128, 90, 255, 170, 200.5f, 3 }, [4, 2]);
+        using var _ = no_grad();
+        using var generic = predictor.PredictLowRes(points.unsqueeze(1), ones([4, 1], ScalarType.Int64), null, null, true, null, out var genericIou);
+        using var decoder = new PointPromptDecoder(model, predictor.Embedding);
+        var (lowRes, iou) = decoder.Decode(points);
+        Assert.Equal(generic.shape, lowRes.shape);
+        Assert.True((lowRes - generic).abs().max().item<float>() < 1e-4f);
+        Assert.True((iou - genericIou).abs().max().item<float>() < 1e-5f);
+        lowRes.Dispose(); iou.Dispose(); genericIou.Dispose();
+    }
+
     static void AssertSameRecords(List<JsonElement> expected, List<SamMaskRecord> actual)
     {
         Assert.Equal(expected.Count, actual.Count);

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Spectre.Console;
+using VisualWords.Imaging;
+using VisualWords.Sam.Amg;
+using VisualWords.Superpixels;
+
+namespace VisualWords.Cli.Commands;
+
+/// <summary>
+/// <c>visualwords superpixels</c>: semantic superpixels (or a baseline) for one image or a folder:
+/// an overlay PNG, the region records and, for the semantic method, SAM's masks in the official format.
+/// </summary>
+public static class SuperpixelsCommand
+{
+    public static Command Create()
+    {
+        var opts = new SuperpixelOptions();
+        var image = new Option<string>("--image") { Description = "An image, or a folder of images (then --out and the JSON options name folders).", Required = true };
+        var output = new Option<string>("--out") { Description = "Overlay PNG with region colours and boundaries (a folder when --image is a folder).", Required = true };
+        var json = new Option<string?>("--json") { Description = "Write the region records (id, area, bbox XYWH, centroid, source level, mask index) as JSON." };
+        var masksJson = new Option<string?>("--masks-json") { Description = "Write SAM's everything-mode masks as the official generator's records with COCO RLE (semantic method)." };
+
+        var cmd = new Command("superpixels", "Split an image into semantic superpixels (SAM everything mode) or a baseline partition.");
+        cmd.Options.Add(image);
+        cmd.Options.Add(output);
+        cmd.Options.Add(json);
+        cmd.Options.Add(masksJson);
+        opts.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            var device = GlobalOptions.Apply(r);
+            var input = r.GetValue(image)!;
+            bool folder = Directory.Exists(input);
+            if (!folder && !File.Exists(input)) throw new BadInputException($"--image '{input}' does not exist");
+            var clock = Stopwatch.StartNew();
+            var (sp, settings, owned) = opts.Build(r, device);
+            double load = clock.Elapsed.TotalSeconds;
+            using var _ = owned;
+            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)} (loaded in {load:F2} s)[/]");
+
+            if (!folder)
+            {
+                var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson));
+                AnsiConsole.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
+                    $"{Markup.Escape(s.Timing)}");
+                return ExitCodes.Ok;
+            }
+
+            var files = PrecomputePlan.ForFolder(input, sp.Name, settings).Images;
+            var outDir = r.GetValue(output)!;
+            string? jsonDir = r.GetValue(json), masksDir = r.GetValue(masksJson);
+            var summaries = new List<(string File, Summary S)>();
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
+            {
+                var task = ctx.AddTask($"superpixels ({files.Count} images)", maxValue: files.Count);
+                foreach (var f in files)
+                {
+                    var stem = f;
+                    var s = ProcessOne(sp, Path.Combine(input, f), Path.Combine(outDir, stem + ".png"),
+                        jsonDir is null ? null : Path.Combine(jsonDir, stem + ".regions.json"),
+                        masksDir is null ? null : Path.Combine(masksDir, stem + ".masks.json"));
+                    summaries.Add((f, s));
+                    task.Increment(1);
+                }
+            });
+            var table = new Table().AddColumn("image").AddColumn("masks").AddColumn("regions").AddColumn("seconds");
+            foreach (var (f, s) in summaries) table.AddRow(Markup.Escape(f), s.Masks.ToString(), s.Regions.ToString(), s.Seconds.ToString("F2"));
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    sealed record Summary(int Masks, int Regions, double Seconds, string Timing);
+
+    static Summary ProcessOne(ISuperpixelizer sp, string imagePath, string overlayPath, string? jsonPath, string? masksPath)
+    {
+        var clock = Stopwatch.StartNew();
+        var img = ImageIO.Load(imagePath);
+        List<SamMaskRecord> masks = [];
+        SuperpixelPartition partition;
+        string timing;
+        if (sp is SemanticSuperpixelizer semantic)
+        {
+            (masks, partition) = semantic.Run(img);
+            timing = $"generator {semantic.Generator.LastTimings}; total {clock.Elapsed.TotalSeconds:F2} s";
+        }
+        else
+        {
+            partition = sp.Partition(img);
+            timing = $"total {clock.Elapsed.TotalSeconds:F2} s";
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(overlayPath))!);
+        using (var labels = partition.LabelTensor()) ImageIO.SavePng(Overlay.LabelOverlay(img, labels), overlayPath);
+        if (jsonPath is not null)
+            AtomicFile.Write(jsonPath, s =>
+            {
+                using var w = new Utf8JsonWriter(s);
+                w.WriteStartObject();
+                w.WriteString("image", imagePath);
+                w.WriteString("method", sp.Name);
+                w.WriteNumber("height", partition.Height);
+                w.WriteNumber("width", partition.Width);
+                w.WriteNumber("masks", masks.Count);
+                w.WritePropertyName("regions");
+                SuperpixelFile.WriteRegions(w, partition.Regions);
+                w.WriteEndObject();
+            });
+        if (masksPath is not null)
+        {
+            if (sp is not SemanticSuperpixelizer) throw new BadInputException("--masks-json needs --method semantic (the baselines make no SAM masks)");
+            AtomicFile.WriteAllText(masksPath, MaskRecordJson.ToJson(masks));
+        }
+        return new Summary(masks.Count, partition.Regions.Count, clock.Elapsed.TotalSeconds, timing);
+    }
+}
