@@ -20,6 +20,9 @@ Writes tests/fixtures/lisa/:
                  (after the empty point/box prompt, as LISA's prompt encoder appends text_embeds) ->
                  official mask decoder (single mask) -> low-res logits, and masks postprocessed to 240x360
                  (packbits, little bit order).
+  clip_preprocess_golden.safetensors  CLIPImageProcessor's geometry done with PIL (LISA's images_clip):
+                 bicubic resize of the shortest side to S (the long side int(S * long / short)), then a
+                 centred S x S crop, on crops of sam/truck_360x240.png (wide, tall, odd, upscaled).
 """
 import functools
 import json
@@ -204,6 +207,27 @@ def head_golden(sd, sam, fcs, gen):
             {"source": "official segment-anything modules with the lisa-tiny weights", "image": "sam/truck_360x240.png"})
 
 
+# (name, crop box (left, top, right, bottom) of the truck photo, S)
+CLIP_CASES = [("wide", (0, 0, 360, 240), 224), ("tall", (100, 20, 160, 110), 32),
+              ("odd", (13, 7, 314, 224), 100), ("up", (200, 100, 240, 130), 64)]
+
+
+def clip_preprocess_golden():
+    truck = Image.open(os.path.join(ROOT, "tests", "fixtures", "sam", "truck_360x240.png")).convert("RGB")
+    out = {}
+    for name, box, size in CLIP_CASES:
+        img = truck.crop(box)
+        w, h = img.size
+        short, long = (w, h) if w <= h else (h, w)
+        new_long = int(size * long / short)
+        img = img.resize((size, new_long) if w <= h else (new_long, size), Image.BICUBIC)
+        arr = np.array(img)
+        top, left = (arr.shape[0] - size) // 2, (arr.shape[1] - size) // 2
+        out[name] = torch.from_numpy(arr[top:top + size, left:left + size].copy())
+    save_safetensors(os.path.join(OUT, "clip_preprocess_golden.safetensors"), out,
+                     {"cases": json.dumps([[n, list(b), s] for n, b, s in CLIP_CASES]), "image": "sam/truck_360x240.png"})
+
+
 def main():
     os.makedirs(LISA, exist_ok=True)
     gen = torch.Generator().manual_seed(2024)
@@ -213,6 +237,7 @@ def main():
     write_config()
     write_tokenizer()
     head_golden(sd, sam, fcs, gen)
+    clip_preprocess_golden()
     for d in (LISA, CLIP, OUT):
         for f in sorted(os.listdir(d)):
             p = os.path.join(d, f)

@@ -87,8 +87,9 @@ public sealed record LisaConfig(
     }
 
     /// <summary>
-    /// Our model for this checkpoint: the SAM and CLIP registry entries, a Linear projector (one token
-    /// per patch, so the "visual words" are the patch grid), LISA's prompt with &lt;im_start&gt;/&lt;im_end&gt;.
+    /// Our model for this checkpoint: the SAM and CLIP registry entries, CLIPImageProcessor's
+    /// resize-and-crop, a Linear projector (one token per patch, so the "visual words" are the patch
+    /// grid), LISA's prompt with &lt;im_start&gt;/&lt;im_end&gt;.
     /// </summary>
     public VisualWordsConfig ToModelConfig(string visionTower)
     {
@@ -104,6 +105,7 @@ public sealed record LisaConfig(
         {
             Sam = Sam,
             VisionTower = visionTower,
+            VisionResize = "crop",
             Projector = "linear",
             Llm = Llm,
             Tokenizer = "sentencepiece",

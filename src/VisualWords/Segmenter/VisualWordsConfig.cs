@@ -36,6 +36,12 @@ public sealed record VisualWordsConfig
     public string VisionTower { get; init; } = "clip-tiny";
     /// <summary>Side of the square image the vision tower sees (default: the tower's native size).</summary>
     public int? VisionImageSize { get; init; }
+    /// <summary>
+    /// How an image becomes the tower's square input: "stretch" (PIL bilinear to S x S; the whole
+    /// image, so superpixel label maps line up) or "crop" (CLIPImageProcessor as LLaVA v1 / LISA:
+    /// bicubic shortest side to S, centred S x S crop; only for projectors that ignore label maps).
+    /// </summary>
+    public string VisionResize { get; init; } = "stretch";
     /// <summary>Projector kind (<see cref="ProjectorConfig.Parse"/>): semantic, semantic-no-sspe, mlp2x_gelu, pool2, resampler64, ...</summary>
     public string Projector { get; init; } = "semantic";
     /// <summary>Attention heads of the SSA / resampler (must divide the widths).</summary>

@@ -44,7 +44,12 @@ public sealed class VisualWordsModel : nn.Module
         vision_tower.GridSize(config.VisionSize, config.VisionSize); // the tower must tile the chosen size
         var llmConfig = config.LlmConfig(EmbeddingRows(config, tokenizer));
         llm = new LlamaForCausalLM(llmConfig);
-        projector = config.ProjectorConfig(llmConfig.HiddenSize).Create();
+        var projectorConfig = config.ProjectorConfig(llmConfig.HiddenSize);
+        if (config.VisionResize is not ("stretch" or "crop"))
+            throw new BadInputException($"model config: vision_resize '{config.VisionResize}' is not stretch or crop");
+        if (config.VisionResize == "crop" && projectorConfig is SemanticProjectorConfig)
+            throw new BadInputException("model config: vision_resize 'crop' hides image borders from the tower, so the semantic projector's label maps would not line up; use 'stretch'");
+        projector = projectorConfig.Create();
         text_hidden_fcs = TextHiddenFcs.Create(llmConfig.HiddenSize, sam.PromptEmbedDim);
         RegisterComponents();
     }
@@ -77,11 +82,13 @@ public sealed class VisualWordsModel : nn.Module
         return scope.MoveToOuter(visual_model.ImageEncoder.forward(x));
     }
 
-    /// <summary>The vision tower's view of an image: stretched to a square, 3 x S x S floats 0..255.</summary>
+    /// <summary>The vision tower's view of an image (<see cref="VisualWordsConfig.VisionResize"/>), 3 x S x S floats 0..255.</summary>
     public Tensor VisionInput(RgbImage image)
     {
         int s = Config.VisionSize;
-        var resized = image.Width == s && image.Height == s ? image : PilBilinear.Resize(image, s, s);
+        var resized = image.Width == s && image.Height == s ? image
+            : Config.VisionResize == "crop" ? PilResample.ShortestSideCenterCrop(image, s)
+            : PilBilinear.Resize(image, s, s);
         return ImageTensors.ToFloatCHW(resized);
     }
 
