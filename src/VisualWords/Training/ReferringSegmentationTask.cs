@@ -108,7 +108,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     }
 
     /// <summary>What an image contributes, computed once: SAM embedding, input size, label map, vision pixels.</summary>
-    public sealed record ImageCache(Tensor SamEmbedding, (int H, int W) InputSize, Tensor Labels, Tensor VisionPixels, int Regions);
+    public sealed record ImageCache(Tensor SamEmbedding, Tensor SamPixels, (int H, int W) InputSize, Tensor Labels, Tensor VisionPixels, int Regions);
 
     public ImageCache ImageOf(ReferSample s) => _cache.GetOrAdd(s.Image.Id, _ => new Lazy<ImageCache>(() => BuildCache(s))).Value;
 
@@ -121,8 +121,10 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         var (pixels, inputSize) = Segmenter.SamInput(image);
         var embedding = Segmenter.SamEmbedding(pixels).detach();
         var partition = _words.Partition(image, Segmenter, embedding);
-        var cache = new ImageCache(embedding, inputSize, partition.LabelTensor(), Segmenter.VisionInput(image), partition.Regions.Count);
-        scope.Detach(cache.SamEmbedding, cache.Labels, cache.VisionPixels);
+        // With a trainable SAM encoder the embedding is recomputed every step (from SamPixels); the
+        // cached one then only served the visual words, which stay those of the initial SAM.
+        var cache = new ImageCache(embedding, pixels, inputSize, partition.LabelTensor(), Segmenter.VisionInput(image), partition.Regions.Count);
+        scope.Detach(cache.SamEmbedding, cache.SamPixels, cache.Labels, cache.VisionPixels);
         return cache;
     }
 
@@ -182,13 +184,16 @@ public sealed class ReferringSegmentationTask : ITrainingTask
             samples.Select((s, i) => Conversation(s.Expression, (int)visual.Lengths[i], withAnswer: true)).ToList());
         var hidden = Segmenter.Hidden(packed, visual);
         var logits = Segmenter.llm.Logits(hidden);
+        var embeddings = Segmenter.Config.TrainSamEncoder && is_grad_enabled()
+            ? Segmenter.SamEmbedding(stack(images.Select(i => i.SamPixels).ToArray()))
+            : cat(images.Select(i => i.SamEmbedding).ToArray());
         var masks = new List<Tensor>();
         for (int i = 0; i < samples.Count; i++)
         {
             var pos = packed.SegHiddenPositions[i];
             if (pos.Count != 1) throw new InvalidOperationException($"expected one [SEG] in the answer, found {pos.Count}");
             var segHidden = hidden[i].index_select(0, tensor(pos.Select(p => (long)p).ToArray()));
-            masks.Add(Segmenter.DecodeMasks(images[i].SamEmbedding, segHidden)[0, 0]);
+            masks.Add(Segmenter.DecodeMasks(embeddings[i].unsqueeze(0), segHidden)[0, 0]);
         }
         var maskLogits = stack(masks.ToArray());
         scope.MoveToOuter(maskLogits, logits);
@@ -249,7 +254,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     {
         foreach (var c in _cache.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
         {
-            c.SamEmbedding.Dispose(); c.Labels.Dispose(); c.VisionPixels.Dispose();
+            c.SamEmbedding.Dispose(); c.SamPixels.Dispose(); c.Labels.Dispose(); c.VisionPixels.Dispose();
         }
         Segmenter.Dispose();
     }
