@@ -48,7 +48,7 @@ public static class LisaCheckpoint
         bool towerInside = tensors.Any(t => t.Name.StartsWith(VisionTowerPrefix, StringComparison.Ordinal));
         var towerFolder = towerInside ? null : FindVisionTowerFolder(folder, config.VisionTower, visionTowerFolder);
         var tokenizer = LoadTokenizer(folder, config);
-        var model = new VisualWordsModel(config.ToModelConfig(VisionTowerName(config, towerFolder)), tokenizer);
+        var model = new VisualWordsModel(config.ToModelConfig(VisionTowerName(config, towerFolder)), tokenizer, initializeLlm: false);
         try
         {
             var streamed = StateDictLoader.StreamInto(model, folder, new LoadOptions { Strict = false, PrefixRenames = PrefixRenames }, IsDerived);

@@ -48,10 +48,14 @@ public class LisaCheckpointTests
         var expected = renamed.Concat(clip.Keys.Select(k => "vision_tower." + k)).Order(StringComparer.Ordinal);
         Assert.Equal(expected, ours.Keys.Order(StringComparer.Ordinal));
 
-        // Values: bf16 as stored, widened exactly to our fp32.
+        // Values: bf16 as stored; the LLM stays bf16 (LISA's torch_dtype), the rest widens exactly to fp32.
+        Assert.Equal((ScalarType.BFloat16, ScalarType.Float32), (model.llm.DType, ours["visual_model.mask_decoder.iou_token.weight"].dtype));
         using var sd = Checkpoint.Load(Folder);
         foreach (var (key, t) in sd)
-            Assert.True(ours[Rename(key)].equal(t.to(ScalarType.Float32)).all().item<bool>(), key);
+        {
+            var o = ours[Rename(key)];
+            Assert.True(o.equal(t.to_type(o.dtype)).all().item<bool>(), key);
+        }
         foreach (var (key, t) in clip)
             Assert.True(ours["vision_tower." + key].equal(t).all().item<bool>(), key);
     }
