@@ -29,7 +29,7 @@ public static class LlmLayerBench
         var superpixels = Opt("--superpixels", "40").Split(',').Select(int.Parse).ToArray();
         bool python = !args.Contains("--no-python");
         // One thread by default: on a shared 2-core machine a second BLAS thread mostly waits at
-        // barriers for a descheduled sibling (measured 2-4x slower for both implementations).
+        // barriers for a descheduled sibling (a 128x4096x11008 GEMM measured 1.5-4x slower with 2 threads).
         int threads = int.Parse(Opt("--threads", "1"), CultureInfo.InvariantCulture);
         set_num_threads(threads);
         Console.WriteLine($"torch threads {get_num_threads()}, reps {reps} (min of reps after 1 warm-up), {Environment.ProcessorCount} cores visible");

@@ -22,6 +22,7 @@ public static class CliApp
         root.Subcommands.Add(SamEvalCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(LlmCommand.Create());
         return root;
     }
 }

@@ -24,6 +24,12 @@ public sealed record SamPointScore(int Images, int Objects, double MeanIou, doub
 public sealed record SamGridScore(int Images, int Objects, int PointsPerSide, double Recall50, double MeanBestIou,
     double FilteredRecall50, double FilteredMeanBestIou, double MeanKeptMasksPerImage, double PredIouThresh, double StabilityThresh);
 
+/// <summary>
+/// The automatic mask generator's output against the objects: the fraction of objects one of its
+/// masks covers with IoU ≥ 0.5, the mean of each object's best IoU, and masks per image.
+/// </summary>
+public sealed record SamEverythingScore(int Images, int Objects, int PointsPerSide, double Recall50, double MeanBestIou, double MeanMasksPerImage);
+
 /// <summary>Point-prompt and point-grid evaluation of a SAM on instance masks (see the score records).</summary>
 public static class SamPromptEvaluation
 {
@@ -108,6 +114,33 @@ public static class SamPromptEvaluation
         double Of(double s) => objects == 0 ? double.NaN : s / objects;
         return new SamGridScore(count, objects, pointsPerSide, Of(hit), Of(bestSum), Of(keptHit), Of(keptBestSum),
             count == 0 ? double.NaN : kept / count, predIouThresh, stabilityThresh);
+    }
+
+    public static SamEverythingScore Everything(SamModel model, IEnumerable<InstanceImage> images, AutomaticMaskGeneratorConfig config)
+    {
+        using var _ = torch.no_grad();
+        var generator = new SamAutomaticMaskGenerator(model, config);
+        int count = 0, objects = 0, hit = 0;
+        double bestSum = 0, masksSum = 0;
+        foreach (var item in images)
+        {
+            using var scope = torch.NewDisposeScope();
+            var gts = item.Masks.Select(RleEncoding.Decode).Where(m => Array.IndexOf(m, true) >= 0).ToList();
+            if (gts.Count == 0) continue;
+            count++;
+            var records = generator.Generate(ImageIO.Load(item.Path));
+            masksSum += records.Count;
+            objects += gts.Count;
+            if (records.Count == 0) continue;
+            var gt = torch.stack(gts.Select(m => torch.tensor(m).to(ScalarType.Float32)).ToArray());     // N x HW
+            var m = torch.stack(records.Select(r => torch.tensor(r.Segmentation.ToArray()).to(ScalarType.Float32)).ToArray());
+            var inter = m.matmul(gt.t());
+            var best = (inter / (m.sum(1, keepdim: true) + gt.sum(1).unsqueeze(0) - inter).clamp_min(1)).max(0).values;
+            hit += (int)(best >= 0.5f).sum().item<long>();
+            bestSum += best.sum().item<float>();
+        }
+        double Of(double s) => objects == 0 ? double.NaN : s / objects;
+        return new SamEverythingScore(count, objects, config.PointsPerSide ?? 0, Of(hit), Of(bestSum), count == 0 ? double.NaN : masksSum / count);
     }
 
     /// <summary>Encodes the image and returns its non-empty object masks (N x H x W float and as arrays).</summary>

@@ -99,6 +99,20 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
         Assert.NotNull(score);
         Assert.InRange(score!.Value, 0.0, 1.0);
         Assert.True(File.Exists(Path.Combine(dir.Path, "best", "model.safetensors")));
+
+        // The evaluations count every object once and report fractions.
+        var images = InstanceImage.OfSplit(ReferDataset.Open(_world.Path), "train").Take(2).ToList();
+        int objects = images.Sum(i => i.Masks.Count(m => RleOps.Area(m) > 0));
+        var sam = ((SamTrainingTask)task).Sam;
+        var grid = SamPromptEvaluation.Grid(sam, images, pointsPerSide: 4, predIouThresh: double.NegativeInfinity, stabilityThresh: double.NegativeInfinity);
+        Assert.Equal(objects, grid.Objects);
+        Assert.InRange(grid.Recall50, 0.0, 1.0);
+        Assert.Equal(grid.Recall50, grid.FilteredRecall50);   // nothing filtered
+        Assert.Equal(48.0, grid.MeanKeptMasksPerImage, 6);   // no filter: 16 points x 3 outputs
+        var everything = SamPromptEvaluation.Everything(sam, images,
+            new VisualWords.Sam.Amg.AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 0, StabilityScoreThresh = 0 });
+        Assert.Equal(objects, everything.Objects);
+        Assert.InRange(everything.Recall50, 0.0, 1.0);
     }
 
     [Fact]
