@@ -83,8 +83,13 @@ public class LisaCheckpointTests
         Assert.Equal((32001, 32002, 32003), (t.IdOf(SpecialTokens.ImageStart), t.IdOf(SpecialTokens.ImageEnd), t.IdOf(SpecialTokens.Image)));
         // "Sure, it is" and "." encoded on their own around [SEG] (reference SentencePiece: 18585 29892 372 338 | 869)
         Assert.Equal(new[] { 1, 18585, 29892, 372, 338, 32000, 869 }, t.Encode(ReferringConversation.AnswerText));
-        var prompt = ReferringConversation.Question("the truck", model.Config.ImageStartEnd);
-        Assert.StartsWith("<im_start><image><im_end>\n", prompt);
+        var question = ReferringConversation.Question("the truck", model.Config.ImageStartEnd);
+        Assert.StartsWith("<im_start><image><im_end>\n", question);
+        // transformers 4.31 strips around <im_start>/<im_end>: "USER:" (3148 1001 29901) with no trailing
+        // "▁" (29871), and "What" (1724) with no "▁\n" (29871 13) after <im_end>.
+        var ids = t.Encode(ConversationTemplate.LlavaV1.Prompt(question)).ToList();
+        int start = ids.IndexOf(32001);
+        Assert.Equal(new[] { 3148, 1001, 29901, 32001, 32003, 32002, 1724, 338, 278, 534, 2707 }, ids.Skip(start - 3).Take(11));
     }
 
     [Fact]
