@@ -98,17 +98,19 @@ public static class StateDictLoader
         return report;
     }
 
-    /// <summary>Largest group of safetensors tensors <see cref="StreamInto"/> holds in memory at once.</summary>
+    /// <summary>Largest group of checkpoint tensors <see cref="StreamInto"/> holds in memory at once.</summary>
     public const long StreamBytes = 256L << 20;
 
     /// <summary>
-    /// Loads a checkpoint (file, index or folder) piece by piece: up to <see cref="StreamBytes"/> of safetensors tensors or one
-    /// PyTorch shard at a time, so a 7B model never needs a second full copy in memory. Keys for
+    /// Loads a checkpoint (file, index or folder) piece by piece, up to <paramref name="maxBytes"/> of
+    /// tensors at a time (safetensors or PyTorch shards alike), so a 7B model never needs a second
+    /// full copy in memory, nor a whole 10 GB .bin shard. Keys for
     /// which <paramref name="skip"/> says true (checked before renaming) are never read. Missing
     /// keys are those of the whole module (within <see cref="LoadOptions.OnlyPrefixes"/>) that no
     /// piece supplied. Never throws for a mismatch: the caller judges the report.
     /// </summary>
-    public static LoadReport StreamInto(nn.Module module, string path, LoadOptions options, Func<string, bool>? skip = null)
+    /// <param name="maxBytes">Largest group read at once (a tensor bigger than this is read alone).</param>
+    public static LoadReport StreamInto(nn.Module module, string path, LoadOptions options, Func<string, bool>? skip = null, long maxBytes = StreamBytes)
     {
         skip ??= _ => false;
         var (format, files) = Checkpoint.Resolve(path);
@@ -125,35 +127,28 @@ public static class StateDictLoader
 
         foreach (var file in files)
         {
-            if (format is CheckpointFormat.Safetensors or CheckpointFormat.ShardedSafetensors)
+            bool safetensors = format is CheckpointFormat.Safetensors or CheckpointFormat.ShardedSafetensors;
+            // Groups of up to StreamBytes: bounded memory, and few passes over the module's state dict.
+            var group = new HashSet<string>(StringComparer.Ordinal);
+            long bytes = 0;
+            void Flush()
             {
-                // Groups of up to StreamBytes: bounded memory, and few passes over the module's state dict.
-                var group = new HashSet<string>(StringComparer.Ordinal);
-                long bytes = 0;
-                void Flush()
-                {
-                    if (group.Count == 0) return;
-                    using var piece = new StateDict();
-                    SafetensorsFile.LoadInto(file, piece, group.Contains);
-                    Merge(LoadInto(module, piece, perPiece));
-                    group.Clear();
-                    bytes = 0;
-                }
-                foreach (var info in SafetensorsFile.Inspect(file).Where(i => !skip(i.Name)))
-                {
-                    long size = info.Numel * DTypes.ElementSize(info.DType);
-                    if (bytes + size > StreamBytes) Flush();
-                    group.Add(info.Name);
-                    bytes += size;
-                }
-                Flush();
+                if (group.Count == 0) return;
+                using var piece = safetensors ? new StateDict() : TorchZipCheckpoint.Load(file, group.Contains);
+                if (safetensors) SafetensorsFile.LoadInto(file, piece, group.Contains);
+                Merge(LoadInto(module, piece, perPiece));
+                group.Clear();
+                bytes = 0;
             }
-            else
+            var infos = safetensors ? SafetensorsFile.Inspect(file) : TorchZipCheckpoint.Inspect(file);
+            foreach (var info in infos.Where(i => !skip(i.Name)))
             {
-                using var shard = Checkpoint.Load(file);
-                foreach (var k in shard.Keys.Where(skip).ToList()) shard.Remove(k).Dispose();
-                Merge(LoadInto(module, shard, perPiece));
+                long size = info.Numel * DTypes.ElementSize(info.DType);
+                if (bytes + size > maxBytes) Flush();
+                group.Add(info.Name);
+                bytes += size;
             }
+            Flush();
         }
 
         var have = new HashSet<string>(loaded, StringComparer.Ordinal);

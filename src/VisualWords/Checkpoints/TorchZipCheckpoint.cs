@@ -109,8 +109,9 @@ public static class TorchZipCheckpoint
         ? t.Select(x => (long)x!).ToArray()
         : throw new BadInputException("pickle: tensor size/stride is not a tuple of ints");
 
-    /// <summary>Loads every tensor of the checkpoint's state dict (nested wrappers unwrapped).</summary>
-    public static StateDict Load(string path)
+    /// <summary>Loads the tensors of the checkpoint's state dict (nested wrappers unwrapped), only those
+    /// <paramref name="include"/> accepts when given: the storages of the others are never read.</summary>
+    public static StateDict Load(string path, Func<string, bool>? include = null)
     {
         var (zip, prefix, root) = Open(path);
         using (zip)
@@ -122,6 +123,7 @@ public static class TorchZipCheckpoint
             {
                 foreach (var (name, r) in flat)
                 {
+                    if (include is not null && !include(name)) continue;
                     if (!storages.TryGetValue(r.Storage.Key, out var storage))
                     {
                         var entry = zip.GetEntry($"{prefix}data/{r.Storage.Key}")

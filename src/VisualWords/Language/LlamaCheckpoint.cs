@@ -6,7 +6,7 @@ namespace VisualWords.Language;
 /// <summary>
 /// Loads Hugging Face LLaMA folders (config.json + model.safetensors[.index.json] or
 /// pytorch_model[-*].bin[.index.json]) into <see cref="LlamaForCausalLM"/>. Weights stream into
-/// the already-built model in groups of up to 256 MB of safetensors tensors or one .bin shard at a time, so a 7B model
+/// the already-built model in groups of up to 256 MB of tensors (safetensors or .bin shards), so a 7B model
 /// never needs a second full copy in memory.
 /// </summary>
 public static class LlamaCheckpoint

@@ -48,7 +48,7 @@ public static class LisaCheckpoint
         bool towerInside = tensors.Any(t => t.Name.StartsWith(VisionTowerPrefix, StringComparison.Ordinal));
         var towerFolder = towerInside ? null : FindVisionTowerFolder(folder, config.VisionTower, visionTowerFolder);
         var tokenizer = LoadTokenizer(folder, config);
-        var model = new VisualWordsModel(config.ToModelConfig(VisionTowerName(config, towerFolder)), tokenizer);
+        var model = new VisualWordsModel(config.ToModelConfig(VisionTowerName(config, towerFolder)), tokenizer, initializeLlm: false);
         try
         {
             var streamed = StateDictLoader.StreamInto(model, folder, new LoadOptions { Strict = false, PrefixRenames = PrefixRenames }, IsDerived);
@@ -158,15 +158,19 @@ public static class LisaCheckpoint
     }
 
     /// <summary>
-    /// Adds <paramref name="added"/> in id order, checking each lands on its recorded id ([SEG] strips
-    /// whitespace as LISA's <c>add_tokens</c> does), then &lt;image&gt; last: a placeholder the packer
-    /// replaces, so LISA's matrices have no row for it.
+    /// Adds <paramref name="added"/> in id order, checking each lands on its recorded id, then
+    /// &lt;image&gt; last: a placeholder the packer replaces, so LISA's matrices have no row for it.
+    /// Every added token strips the whitespace next to it: LISA pins transformers 4.31, whose slow
+    /// tokenizer strips around any token from <c>add_tokens</c> (special or not) that is not an
+    /// AddedToken of the special-tokens map, so "USER: &lt;im_start&gt;" ends in "USER:" and
+    /// "&lt;im_end&gt;\nWhat" continues with "What". &lt;image&gt; never reaches LISA's tokenizer
+    /// (tokenizer_image_token splits the text on it first), so it strips nothing.
     /// </summary>
     public static TextTokenizer AddLisaTokens(TextTokenizer tokenizer, IEnumerable<(string Token, int Id)> added, bool imageStartEnd)
     {
         foreach (var (token, id) in added.OrderBy(a => a.Id))
         {
-            int got = tokenizer.AddSpecialToken(token, stripWhitespace: token == SpecialTokens.Seg);
+            int got = tokenizer.AddSpecialToken(token, stripWhitespace: true);
             if (got != id)
                 throw new BadInputException($"added token '{token}' has id {id}, but added tokens must follow the {tokenizer.BaseVocabSize}-piece vocabulary without gaps (it would get {got})");
         }

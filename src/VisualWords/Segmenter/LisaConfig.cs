@@ -17,6 +17,9 @@ public sealed record LisaConfig(
     JsonElement Llm, string VisionTower, int MmHiddenSize, int VisionSelectLayer, bool ImageStartEnd,
     int OutDim, int VocabSize, string Sam = "vit_h", IReadOnlyList<string>? AddedTokens = null)
 {
+    /// <summary>config.json's torch_dtype is bfloat16 or float16 (LISA's merge script saves bf16).</summary>
+    public bool LlmHalf => Llm.TryGetProperty("torch_dtype", out var d) && d.GetString() is "bfloat16" or "float16";
+
     /// <summary>The full sizes we know by name, with the tokens LISA adds to the LLaMA tokenizer.</summary>
     public static IReadOnlyDictionary<string, LisaConfig> Registry { get; } = new Dictionary<string, LisaConfig>(StringComparer.OrdinalIgnoreCase)
     {
@@ -110,6 +113,8 @@ public sealed record LisaConfig(
             Llm = Llm,
             Tokenizer = "sentencepiece",
             LlmVocabSize = VocabSize,
+            // LISA stores and runs its LLM in half precision; bf16 keeps LISA-7B within 24 GB here.
+            LlmDtype = LlmHalf ? "bfloat16" : "float32",
             ImageStartEnd = ImageStartEnd,
             Superpixels = new SuperpixelSourceConfig { Kind = "grid", GridCells = tower.NativeGrid },
             TrainVisionTower = false,

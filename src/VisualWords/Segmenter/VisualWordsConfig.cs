@@ -56,6 +56,11 @@ public sealed record VisualWordsConfig
     /// row for the &lt;image&gt; placeholder (never embedded), so theirs is one less (null: the tokenizer's).
     /// </summary>
     public int? LlmVocabSize { get; init; }
+    /// <summary>
+    /// The LLM's parameter and compute dtype: "float32", or "bfloat16" (half the memory: LISA-7B's
+    /// LLaMA is 13.5 GB instead of 27 GB; SAM, the tower, projector and head stay float32).
+    /// </summary>
+    public string LlmDtype { get; init; } = "float32";
     /// <summary>Wrap the image's tokens in &lt;im_start&gt;…&lt;im_end&gt; in the prompt (LISA's <c>mm_use_im_start_end</c>).</summary>
     public bool ImageStartEnd { get; init; } = false;
     /// <summary>LoRA rank on the LLM (0: train the LLM fully).</summary>

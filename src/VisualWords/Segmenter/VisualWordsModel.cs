@@ -32,7 +32,8 @@ public sealed class VisualWordsModel : nn.Module
     public TextTokenizer Tokenizer { get; }
     public int SegTokenId { get; }
 
-    public VisualWordsModel(VisualWordsConfig config, TextTokenizer tokenizer) : base(nameof(VisualWordsModel))
+    /// <param name="initializeLlm">False skips the LLM's random init (its weights are about to be loaded; minutes at 7B).</param>
+    public VisualWordsModel(VisualWordsConfig config, TextTokenizer tokenizer, bool initializeLlm = true) : base(nameof(VisualWordsModel))
     {
         Config = config;
         Tokenizer = tokenizer;
@@ -43,7 +44,13 @@ public sealed class VisualWordsModel : nn.Module
         vision_tower = config.VisionConfig.Create();
         vision_tower.GridSize(config.VisionSize, config.VisionSize); // the tower must tile the chosen size
         var llmConfig = config.LlmConfig(EmbeddingRows(config, tokenizer));
-        llm = new LlamaForCausalLM(llmConfig);
+        var llmDtype = config.LlmDtype switch
+        {
+            "float32" => ScalarType.Float32,
+            "bfloat16" => ScalarType.BFloat16,
+            _ => throw new BadInputException($"model config: llm_dtype '{config.LlmDtype}' is not float32 or bfloat16"),
+        };
+        llm = new LlamaForCausalLM(llmConfig, dtype: llmDtype, initialize: initializeLlm);
         var projectorConfig = config.ProjectorConfig(llmConfig.HiddenSize);
         if (config.VisionResize is not ("stretch" or "crop"))
             throw new BadInputException($"model config: vision_resize '{config.VisionResize}' is not stretch or crop");
@@ -127,7 +134,7 @@ public sealed class VisualWordsModel : nn.Module
     public Tensor DecodeMasks(Tensor samEmbedding, Tensor segHidden)
     {
         using var scope = NewDisposeScope();
-        var prompt = text_hidden_fcs[0].forward(segHidden).unsqueeze(1);
+        var prompt = text_hidden_fcs[0].forward(segHidden.to_type(ScalarType.Float32)).unsqueeze(1); // the LLM may run in bf16
         var pe = visual_model.PromptEncoder;
         var (sparse, dense) = pe.forward(null, null, null, prompt);
         var (masks, _) = visual_model.MaskDecoder.forward(samEmbedding, pe.GetDensePe(), sparse, dense, multimaskOutput: false);

@@ -171,8 +171,8 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         return scope.MoveToOuter(m.squeeze(0).squeeze(0));
     }
 
-    static ConversationSample Conversation(string expression, int visualTokens, bool withAnswer) =>
-        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression)),
+    ConversationSample Conversation(string expression, int visualTokens, bool withAnswer) =>
+        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression, Segmenter.Config.ImageStartEnd)),
             withAnswer ? ReferringConversation.AnswerText : null, [visualTokens]);
 
     /// <summary>Low-res mask logits (B x 4h x 4w) and the LLM logits for a batch, teacher-forced.</summary>

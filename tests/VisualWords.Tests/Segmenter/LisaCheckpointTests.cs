@@ -48,12 +48,30 @@ public class LisaCheckpointTests
         var expected = renamed.Concat(clip.Keys.Select(k => "vision_tower." + k)).Order(StringComparer.Ordinal);
         Assert.Equal(expected, ours.Keys.Order(StringComparer.Ordinal));
 
-        // Values: bf16 as stored, widened exactly to our fp32.
+        // Values: bf16 as stored; the LLM stays bf16 (LISA's torch_dtype), the rest widens exactly to fp32.
+        Assert.Equal((ScalarType.BFloat16, ScalarType.Float32), (model.llm.DType, ours["visual_model.mask_decoder.iou_token.weight"].dtype));
         using var sd = Checkpoint.Load(Folder);
         foreach (var (key, t) in sd)
-            Assert.True(ours[Rename(key)].equal(t.to(ScalarType.Float32)).all().item<bool>(), key);
+        {
+            var o = ours[Rename(key)];
+            Assert.True(o.equal(t.to_type(o.dtype)).all().item<bool>(), key);
+        }
         foreach (var (key, t) in clip)
             Assert.True(ours["vision_tower." + key].equal(t).all().item<bool>(), key);
+    }
+
+    [Fact]
+    public void StreamingBinShardsInSmallGroupsGivesTheSameWeights()
+    {
+        using var reference = LisaCheckpoint.Load(Folder);
+        using var fresh = new VisualWordsModel(reference.Config, reference.Tokenizer);
+        var report = StateDictLoader.StreamInto(fresh, Folder, new LoadOptions { Strict = false, PrefixRenames = LisaCheckpoint.PrefixRenames },
+            LisaCheckpoint.IsDerived, maxBytes: 4096); // ~100 reads, each of a few tensors (embeddings alone)
+        Assert.Empty(report.Unexpected);
+        Assert.All(report.Missing, k => Assert.StartsWith("vision_tower.", k));
+        var want = reference.state_dict();
+        foreach (var (key, t) in fresh.state_dict().Where(kv => !kv.Key.StartsWith("vision_tower.")))
+            Assert.True(t.equal(want[key]).all().item<bool>(), key);
     }
 
     [Fact]
@@ -65,8 +83,13 @@ public class LisaCheckpointTests
         Assert.Equal((32001, 32002, 32003), (t.IdOf(SpecialTokens.ImageStart), t.IdOf(SpecialTokens.ImageEnd), t.IdOf(SpecialTokens.Image)));
         // "Sure, it is" and "." encoded on their own around [SEG] (reference SentencePiece: 18585 29892 372 338 | 869)
         Assert.Equal(new[] { 1, 18585, 29892, 372, 338, 32000, 869 }, t.Encode(ReferringConversation.AnswerText));
-        var prompt = ReferringConversation.Question("the truck", model.Config.ImageStartEnd);
-        Assert.StartsWith("<im_start><image><im_end>\n", prompt);
+        var question = ReferringConversation.Question("the truck", model.Config.ImageStartEnd);
+        Assert.StartsWith("<im_start><image><im_end>\n", question);
+        // transformers 4.31 strips around <im_start>/<im_end>: "USER:" (3148 1001 29901) with no trailing
+        // "▁" (29871), and "What" (1724) with no "▁\n" (29871 13) after <im_end>.
+        var ids = t.Encode(ConversationTemplate.LlavaV1.Prompt(question)).ToList();
+        int start = ids.IndexOf(32001);
+        Assert.Equal(new[] { 3148, 1001, 29901, 32001, 32003, 32002, 1724, 338, 278, 534, 2707 }, ids.Skip(start - 3).Take(11));
     }
 
     [Fact]
