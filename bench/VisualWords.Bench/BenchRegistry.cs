@@ -12,6 +12,7 @@ public static class BenchRegistry
         LlmLayerBench.Entry,
         ShapesWorldBench.Entry,
         new("towers", "full-size CLIP-L/336 and DINOv2-L vision towers, ours vs official PyTorch in the same run", TowerBench.Run),
+        new("everything-mode", "SAM everything mode from a 1024² embedding (vit_t/vit_b decoders, 16²/32² grids), ours vs the official generator in the same run", EverythingModeBench.Run),
         new("projectors", "projector ms/image at CLIP-L -> 7B dims, ~40 superpixels, vs 7B prefill of the saved tokens", ProjectorBench.Run),
     ];
 

@@ -38,13 +38,14 @@ def meta_to_hf_rows(w, n_heads):
     return w.view(n_heads, out_dim // n_heads // 2, 2, in_dim).transpose(1, 2).reshape(out_dim, in_dim)
 
 
-def to_hf(model):
+def to_hf(model, args=None):
+    args = args or ARGS
     sd = model.state_dict()
     hf = {"model.embed_tokens.weight": sd["tok_embeddings.weight"]}
-    for i in range(ARGS.n_layers):
+    for i in range(args.n_layers):
         p, q = f"layers.{i}.", f"model.layers.{i}."
-        hf[q + "self_attn.q_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wq.weight"], ARGS.n_heads)
-        hf[q + "self_attn.k_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wk.weight"], ARGS.n_kv_heads or ARGS.n_heads)
+        hf[q + "self_attn.q_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wq.weight"], args.n_heads)
+        hf[q + "self_attn.k_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wk.weight"], args.n_kv_heads or args.n_heads)
         hf[q + "self_attn.v_proj.weight"] = sd[p + "attention.wv.weight"]
         hf[q + "self_attn.o_proj.weight"] = sd[p + "attention.wo.weight"]
         hf[q + "mlp.gate_proj.weight"] = sd[p + "feed_forward.w1.weight"]

@@ -43,7 +43,7 @@ public static class SegmenterFolder
             "sentencepiece" => LlamaTextTokenizer.Load(Path.Combine(dir, SentencePieceFile)),
             _ => throw new BadInputException($"{ConfigFile}: unknown tokenizer '{config.Tokenizer}' (word or sentencepiece)"),
         };
-        t.AddSegmentationTokens();
+        t.AddSegmentationTokens(config.ImageStartEnd);
         return t;
     }
 

@@ -98,4 +98,21 @@ public class PrecomputeTests : IDisposable
         File.WriteAllText(PrecomputePlan.OutputPath(outDir, plan.Images[1]), "{ not json");
         Assert.Throws<BadInputException>(() => SuperpixelFile.Load(PrecomputePlan.OutputPath(outDir, plan.Images[1])));
     }
+
+    [Fact]
+    public void ReferDatasetListsTheImagesOfInstancesJson()
+    {
+        var dataset = Path.Combine(_root, "refer");
+        Directory.CreateDirectory(Path.Combine(dataset, "images"));
+        File.WriteAllText(Path.Combine(dataset, "instances.json"),
+            "{\"images\": [{\"id\": 1, \"file_name\": \"b.png\"}, {\"id\": 2, \"file_name\": \"a.png\"}], \"annotations\": [], \"categories\": []}");
+        File.Copy(Path.Combine(Images, "img1.png"), Path.Combine(dataset, "images", "a.png"));
+        var missing = Assert.Throws<BadInputException>(() => ReferImages.Plan(dataset, "slic", "s"));
+        Assert.Contains("1 of 2 images", missing.Message);
+        File.Copy(Path.Combine(Images, "img2.png"), Path.Combine(dataset, "images", "b.png"));
+        var plan = ReferImages.Plan(dataset, "slic", "s");
+        Assert.Equal(new[] { "a.png", "b.png" }, plan.Images);
+        Assert.Equal(2, Precompute.RunShard(plan, 0, 1, Path.Combine(_root, "refer-out"), Compute).Computed);
+        Assert.Throws<BadInputException>(() => ReferImages.Plan(Images, "slic", "s"));   // no instances.json
+    }
 }

@@ -58,26 +58,20 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
     /// <summary>Decodes to a row-major bool array of Height×Width.</summary>
     public bool[] ToArray()
     {
-        long n = (long)Height * Width;
-        var colMajor = new bool[n];
-        long idx = 0;
-        bool value = false;
+        long n = (long)Height * Width, sum = 0;
         foreach (var c in Counts)
         {
-            if (c < 0 || idx + c > n) throw new BadInputException($"RLE counts overrun a {Height}x{Width} mask");
-            if (value) Array.Fill(colMajor, true, (int)idx, (int)c);
-            idx += c;
-            value = !value;
+            if (c < 0) throw new BadInputException($"RLE has a negative count for a {Height}x{Width} mask");
+            sum += c;
         }
-        if (idx != n) throw new BadInputException($"RLE counts cover {idx} pixels, the mask has {n}");
-        var rowMajor = new bool[n];
-        for (int x = 0; x < Width; x++)
-        {
-            int col = x * Height;
-            for (int y = 0; y < Height; y++) rowMajor[y * Width + x] = colMajor[col + y];
-        }
-        return rowMajor;
+        if (sum != n) throw new BadInputException($"RLE counts cover {sum} pixels, the mask has {n}");
+        return RleEncoding.Decode(ToDataRle());
     }
+
+    /// <summary>The same run lengths as the dataset code's <see cref="Rle"/> (COCO masks, string codec).</summary>
+    public Rle ToDataRle() => new(Height, Width, Counts.Select(c => checked((uint)c)).ToArray());
+
+    public static MaskRle FromDataRle(Rle rle) => new(rle.Height, rle.Width, rle.Counts.Select(c => (long)c).ToArray());
 
     /// <summary>Decodes to a bool tensor [H, W].</summary>
     public Tensor ToTensor() => tensor(ToArray(), [Height, Width]);
@@ -89,13 +83,9 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         return Encode(t)[0];
     }
 
-    /// <summary>The same mask as the COCO helpers' <see cref="Rle"/> (counts fit 32 bits: at most H·W).</summary>
-    public Rle ToCocoRle() => new(Height, Width, Counts.Select(c => checked((uint)c)).ToArray());
+    /// <summary>COCO's compressed string form, as pycocotools writes it (<see cref="RleString"/>).</summary>
+    public string ToCocoString() => RleString.Compress(ToDataRle());
 
-    /// <summary>COCO's compressed string form (pycocotools' <c>rleToString</c>), by <see cref="RleString"/>.</summary>
-    public string ToCocoString() => RleString.Compress(ToCocoRle());
-
-    /// <summary>Parses COCO's compressed string form (inverse of <see cref="ToCocoString"/>).</summary>
-    public static MaskRle FromCocoString(string s, int h, int w) =>
-        new(h, w, RleString.Decompress(s, h, w).Counts.Select(c => (long)c).ToArray());
+    /// <summary>Parses COCO's compressed string form.</summary>
+    public static MaskRle FromCocoString(string s, int h, int w) => FromDataRle(RleString.Decompress(s, h, w));
 }
