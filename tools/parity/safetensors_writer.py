@@ -5,11 +5,11 @@ import struct
 
 import torch
 
-_DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.bfloat16: "BF16", torch.float16: "F16"}
+_DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.bfloat16: "BF16", torch.float16: "F16", torch.uint8: "U8"}
 
 
 def save_safetensors(path, tensors, metadata=None):
-    """Writes name -> tensor (F32/I64/BF16/F16) atomically (temp file + rename)."""
+    """Writes name -> tensor (F32/I64/BF16/F16/U8) atomically (temp file + rename)."""
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         t = t.detach().contiguous().cpu()

@@ -5,17 +5,17 @@ $MOBILESAM_SRC (ChaoningZhang/MobileSAM checkout); nothing of them is copied her
 python3-torch has neither torchvision nor timm, so this module registers stand-ins for the few
 names upstream imports: torchvision's PIL resize (the exact call SAM's ResizeLongestSide makes),
 and timm's DropPath / to_2tuple / trunc_normal_ / register_model (identity at inference).
-Also holds a minimal safetensors writer (the pip package is not installed either).
+Re-exports the shared safetensors writer for the SAM scripts.
 """
-import json
 import os
-import struct
 import sys
 import types
 
 import numpy as np
 import torch
 from PIL import Image
+
+from safetensors_writer import save_safetensors  # noqa: F401  (re-exported for the SAM scripts)
 
 
 def _module(name, **attrs):
@@ -76,29 +76,3 @@ def import_upstream():
     import segment_anything
     import mobile_sam
     return segment_anything, mobile_sam
-
-
-_ST_DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.int64: "I64", torch.int32: "I32",
-              torch.uint8: "U8", torch.bool: "BOOL", torch.float64: "F64"}
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Writes a safetensors file: 8-byte header length, JSON header, raw little-endian data."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous().cpu()
-        data = t.numpy().tobytes() if t.dtype != torch.bool else t.to(torch.uint8).numpy().tobytes()
-        header[name] = {"dtype": _ST_DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * ((8 - len(raw) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)

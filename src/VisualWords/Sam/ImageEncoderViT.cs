@@ -30,11 +30,7 @@ public sealed class ImageEncoderViT : nn.Module<Tensor, Tensor>
             return new ViTBlock(config.EmbedDim, config.NumHeads, config.MlpRatio, config.QkvBias,
                 config.UseRelPos, window, grid, config.NormEps);
         }).ToArray());
-        neck = nn.Sequential(
-            nn.Conv2d(config.EmbedDim, config.OutChans, 1, bias: false),
-            new LayerNorm2d(config.OutChans),
-            nn.Conv2d(config.OutChans, config.OutChans, 3, padding: 1, bias: false),
-            new LayerNorm2d(config.OutChans));
+        neck = LayerNorm2d.Neck(config.EmbedDim, config.OutChans);
         RegisterComponents();
     }
 

@@ -32,4 +32,14 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
         var y = nn.functional.layer_norm(x.permute(0, 2, 3, 1), [x.shape[1]], weight, bias, _eps);
         return y.permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// SAM's encoder neck (keys neck.0-3): 1x1 conv to the prompt width, LayerNorm2d, 3x3 conv,
+    /// LayerNorm2d; shared by the ViT and TinyViT encoders.
+    /// </summary>
+    public static Sequential Neck(long inChans, long outChans) => nn.Sequential(
+        nn.Conv2d(inChans, outChans, 1, bias: false),
+        new LayerNorm2d(outChans),
+        nn.Conv2d(outChans, outChans, 3, padding: 1, bias: false),
+        new LayerNorm2d(outChans));
 }

@@ -140,7 +140,9 @@ public sealed class SamPredictor : IDisposable
 
     /// <summary>
     /// Only the decoder: low-res logits B x C x 4h x 4w and IoU B x C, no upscaling (the automatic
-    /// mask generator and training want these without the full-size masks).
+    /// mask generator and training want these without the full-size masks). Runs under the
+    /// caller's grad mode, so training can backpropagate through the decoder; wrap it in
+    /// torch.no_grad() for inference (PredictTorch does).
     /// </summary>
     public Tensor PredictLowRes(Tensor? pointCoords, Tensor? pointLabels, Tensor? boxes, Tensor? maskInput, bool multimaskOutput,
         Tensor? extraSparse, out Tensor iouPredictions)

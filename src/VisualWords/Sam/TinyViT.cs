@@ -28,21 +28,16 @@ public sealed class TinyViT : nn.Module<Tensor, Tensor>
         var stages = new List<nn.Module<Tensor, Tensor>>();
         for (int i = 0; i < numStages; i++)
         {
-            int res = config.StageResolution(i);
-            int? outDim = i < numStages - 1 ? dims[i + 1] : null;
-            stages.Add(i == 0
-                ? new TinyViTConvLayer(dims[0], res, config.Depths[0], config.MbconvExpandRatio, outDim)
-                : new TinyViTBasicLayer(dims[i], res, config.Depths[i], config.NumHeads[i], config.WindowSizes[i],
-                    config.MlpRatio, config.LocalConvSize, outDim));
+            int res = config.StageResolution(i), dim = dims[i], stage = i;
+            var stageBlocks = Enumerable.Range(0, config.Depths[i]).Select(nn.Module<Tensor, Tensor> (_) => stage == 0
+                ? new MBConv(dim, config.MbconvExpandRatio)
+                : new TinyViTBlock(dim, res, config.NumHeads[stage], config.WindowSizes[stage], config.MlpRatio, config.LocalConvSize));
+            stages.Add(new TinyViTStage(stageBlocks, i < numStages - 1 ? new PatchMerging(res, dim, dims[i + 1]) : null));
         }
         layers = nn.ModuleList(stages.ToArray());
         norm_head = nn.LayerNorm(dims[^1]);
         head = nn.Linear(dims[^1], config.NumClasses);
-        neck = nn.Sequential(
-            nn.Conv2d(dims[^1], config.NeckChans, 1, bias: false),
-            new LayerNorm2d(config.NeckChans),
-            nn.Conv2d(config.NeckChans, config.NeckChans, 3, padding: 1, bias: false),
-            new LayerNorm2d(config.NeckChans));
+        neck = LayerNorm2d.Neck(dims[^1], config.NeckChans);
         RegisterComponents();
     }
 
@@ -155,40 +150,20 @@ public sealed class PatchMerging : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>Stage 0: MBConv blocks then patch merging.</summary>
-public sealed class TinyViTConvLayer : nn.Module<Tensor, Tensor>
+/// <summary>
+/// One TinyViT stage (keys blocks.N, downsample): its blocks, then patch merging into the next
+/// stage's width (none after the last). Stage 0 has MBConv blocks on B x C x H x W, the others
+/// TinyViT blocks on B x L x C tokens.
+/// </summary>
+public sealed class TinyViTStage : nn.Module<Tensor, Tensor>
 {
-    readonly ModuleList<MBConv> blocks;
+    readonly ModuleList<nn.Module<Tensor, Tensor>> blocks;
     readonly PatchMerging? downsample;
 
-    public TinyViTConvLayer(int dim, int resolution, int depth, double expandRatio, int? outDim) : base(nameof(TinyViTConvLayer))
+    public TinyViTStage(IEnumerable<nn.Module<Tensor, Tensor>> stageBlocks, PatchMerging? merge) : base(nameof(TinyViTStage))
     {
-        blocks = nn.ModuleList(Enumerable.Range(0, depth).Select(_ => new MBConv(dim, expandRatio)).ToArray());
-        if (outDim is int o) downsample = new PatchMerging(resolution, dim, o);
-        RegisterComponents();
-    }
-
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = torch.NewDisposeScope();
-        foreach (var blk in blocks) x = blk.forward(x);
-        if (downsample is not null) x = downsample.forward(x);
-        return x.MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>Stages 1-3: TinyViT blocks on B x L x C tokens, then patch merging (not after the last).</summary>
-public sealed class TinyViTBasicLayer : nn.Module<Tensor, Tensor>
-{
-    readonly ModuleList<TinyViTBlock> blocks;
-    readonly PatchMerging? downsample;
-
-    public TinyViTBasicLayer(int dim, int resolution, int depth, int numHeads, int windowSize, double mlpRatio,
-        int localConvSize, int? outDim) : base(nameof(TinyViTBasicLayer))
-    {
-        blocks = nn.ModuleList(Enumerable.Range(0, depth)
-            .Select(_ => new TinyViTBlock(dim, resolution, numHeads, windowSize, mlpRatio, localConvSize)).ToArray());
-        if (outDim is int o) downsample = new PatchMerging(resolution, dim, o);
+        blocks = nn.ModuleList(stageBlocks.ToArray());
+        downsample = merge;
         RegisterComponents();
     }
 

@@ -11,7 +11,7 @@ public class SamCommandTests
     static readonly string Ckpt = SamGoldens.Path("sam_vit_tiny.pth");
     static readonly string Photo = SamGoldens.Path("truck_360x240.png");
 
-    static int Run(params string[] args) => VisualWords.Cli.Cli.Run(CliApp.Build(), args);
+    static int Run(params string[] args) => VisualWords.Tests.Cli.CliRunner.Run(args).Code;
 
     [Fact]
     public void Sam_WritesOriginalSizeMaskOverlayAndJson()

@@ -29,15 +29,22 @@ public class SamParityTests
         Assert.True(flipped <= MaxFlippedPixels, $"{name}: {flipped} mask pixels differ");
     }
 
+    /// <summary>A predictor with the fixture photo set; its embedding must match the official one.</summary>
+    static SamPredictor EncodePhoto(SamModel model, StateDict golden)
+    {
+        var predictor = new SamPredictor(model);
+        predictor.SetImage(Photo());
+        Assert.True(SamGoldens.MaxAbsDiff(predictor.Embedding, golden["embedding"]) <= Tol, "embedding");
+        return predictor;
+    }
+
     [Fact]
     public void VitTiny_PredictorMatchesOfficial_AllPromptKinds()
     {
         using var _ = torch.no_grad();
         using var model = SamGoldens.LoadModel(SamModelConfig.VitTiny, "sam_vit_tiny.pth");
         using var golden = Checkpoint.Load(SamGoldens.Path("sam_vit_tiny_golden.safetensors"));
-        using var predictor = new SamPredictor(model);
-        predictor.SetImage(Photo());
-        Assert.True(SamGoldens.MaxAbsDiff(predictor.Embedding, golden["embedding"]) <= Tol, "embedding");
+        using var predictor = EncodePhoto(model, golden);
 
         using var cases = JsonDocument.Parse(File.ReadAllText(SamGoldens.Path("sam_vit_tiny_cases.json")));
         var lowRes = new Dictionary<string, Tensor>();
@@ -90,9 +97,7 @@ public class SamParityTests
         using var _ = torch.no_grad();
         using var model = SamGoldens.LoadModel(SamGoldens.TinyVitTiny, "sam_tinyvit_tiny.pth");
         using var golden = Checkpoint.Load(SamGoldens.Path("sam_tinyvit_tiny_golden.safetensors"));
-        using var predictor = new SamPredictor(model);
-        predictor.SetImage(Photo());
-        Assert.True(SamGoldens.MaxAbsDiff(predictor.Embedding, golden["embedding"]) <= Tol, "embedding");
+        using var predictor = EncodePhoto(model, golden);
         using var p = predictor.Predict([new SamPoint(200, 120, 1)], multimaskOutput: false);
         AssertPrediction(golden, "point", p);
     }
