@@ -19,7 +19,10 @@ public static class CliApp
         root.Subcommands.Add(PrecomputeCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(SamEvalCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(LlmCommand.Create());
         return root;
     }
 }

@@ -14,13 +14,14 @@ Usage: LLAMA2C_SRC=/work/upstream/llama2.c /usr/bin/python3 tools/parity/llama_g
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 
 sys.path.insert(0, os.environ["LLAMA2C_SRC"])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import ModelArgs, Transformer, precompute_freqs_cis  # noqa: E402
+from safetensors_writer import save_safetensors  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../tests/fixtures/llama")
 
@@ -30,30 +31,6 @@ PROMPT = [1, 5, 17, 42, 8, 23, 60, 3, 11, 77, 31]
 NEW_TOKENS = 12
 
 
-def st_dtype(t):
-    return {torch.float32: "F32", torch.bfloat16: "BF16", torch.int64: "I64", torch.float16: "F16"}[t.dtype]
-
-
-def save_safetensors(path, tensors, metadata=None):
-    """Minimal safetensors writer (the format is a JSON header + raw little-endian bytes)."""
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
-        header[name] = {"dtype": st_dtype(t), "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    if metadata:
-        header["__metadata__"] = metadata
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
-
-
 def meta_to_hf_rows(w, n_heads):
     """llama2.c (like Meta's release) rotates adjacent pairs; HF rotates halves. Reorder q/k rows
     per head from [pair, 2] to [2, pair] so the HF rotate-half convention gives the same result."""
@@ -61,13 +38,14 @@ def meta_to_hf_rows(w, n_heads):
     return w.view(n_heads, out_dim // n_heads // 2, 2, in_dim).transpose(1, 2).reshape(out_dim, in_dim)
 
 
-def to_hf(model):
+def to_hf(model, args=None):
+    args = args or ARGS
     sd = model.state_dict()
     hf = {"model.embed_tokens.weight": sd["tok_embeddings.weight"]}
-    for i in range(ARGS.n_layers):
+    for i in range(args.n_layers):
         p, q = f"layers.{i}.", f"model.layers.{i}."
-        hf[q + "self_attn.q_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wq.weight"], ARGS.n_heads)
-        hf[q + "self_attn.k_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wk.weight"], ARGS.n_kv_heads or ARGS.n_heads)
+        hf[q + "self_attn.q_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wq.weight"], args.n_heads)
+        hf[q + "self_attn.k_proj.weight"] = meta_to_hf_rows(sd[p + "attention.wk.weight"], args.n_kv_heads or args.n_heads)
         hf[q + "self_attn.v_proj.weight"] = sd[p + "attention.wv.weight"]
         hf[q + "self_attn.o_proj.weight"] = sd[p + "attention.wo.weight"]
         hf[q + "mlp.gate_proj.weight"] = sd[p + "feed_forward.w1.weight"]

@@ -5,15 +5,16 @@ import struct
 
 import torch
 
-_DTYPES = {torch.float32: "F32", torch.int64: "I64"}
+_DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.bfloat16: "BF16", torch.float16: "F16"}
 
 
 def save_safetensors(path, tensors, metadata=None):
-    """Writes name -> tensor (F32/I64) atomically (temp file + rename)."""
+    """Writes name -> tensor (F32/I64/BF16/F16) atomically (temp file + rename)."""
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
         t = t.detach().contiguous().cpu()
-        raw = t.numpy().tobytes()
+        # numpy has no bfloat16: write its 16-bit patterns as they are
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
         header[name] = {"dtype": _DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
         blobs.append(raw)
         offset += len(raw)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from safetensors_writer import save_safetensors  # noqa: E402
 
-from vision_upstream import ClipVisionTransformer, DinoVisionTransformer, MemEffAttention, NestedTensorBlock, vit_large  # noqa: E402
+from vision_upstream import ClipVisionTransformer, clip_to_hf, DinoVisionTransformer, MemEffAttention, NestedTensorBlock, vit_large  # noqa: E402
 from functools import partial  # noqa: E402
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/vision"
@@ -40,31 +40,6 @@ def randomize_(module, gen):
 
 
 # ---------------------------------------------------------------- CLIP (openai/CLIP model.py)
-
-def clip_to_hf(sd, layers):
-    """openai/CLIP visual.* names -> HF CLIPVisionModel names (q/k/v split from in_proj)."""
-    hf, p = {}, "vision_model."
-    hf[p + "embeddings.class_embedding"] = sd["class_embedding"]
-    hf[p + "embeddings.patch_embedding.weight"] = sd["conv1.weight"]
-    hf[p + "embeddings.position_embedding.weight"] = sd["positional_embedding"]
-    for ln_up, ln_hf in (("ln_pre", "pre_layrnorm"), ("ln_post", "post_layernorm")):
-        for s in ("weight", "bias"):
-            hf[f"{p}{ln_hf}.{s}"] = sd[f"{ln_up}.{s}"]
-    for i in range(layers):
-        up, to = f"transformer.resblocks.{i}.", f"{p}encoder.layers.{i}."
-        for s in ("weight", "bias"):
-            q, k, v = sd[up + f"attn.in_proj_{s}"].chunk(3, dim=0)
-            hf[to + f"self_attn.q_proj.{s}"] = q
-            hf[to + f"self_attn.k_proj.{s}"] = k
-            hf[to + f"self_attn.v_proj.{s}"] = v
-            hf[to + f"self_attn.out_proj.{s}"] = sd[up + f"attn.out_proj.{s}"]
-            hf[to + f"layer_norm1.{s}"] = sd[up + f"ln_1.{s}"]
-            hf[to + f"layer_norm2.{s}"] = sd[up + f"ln_2.{s}"]
-            hf[to + f"mlp.fc1.{s}"] = sd[up + f"mlp.c_fc.{s}"]
-            hf[to + f"mlp.fc2.{s}"] = sd[up + f"mlp.c_proj.{s}"]
-    # `proj` is CLIPModel's visual_projection, not part of CLIPVisionModel.
-    return hf
-
 
 def clip_hidden_states(vit, x):
     """Upstream modules step by step: hidden_states[0] = embeddings after ln_pre, [i] = block i-1 output."""

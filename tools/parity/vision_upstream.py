@@ -1,24 +1,16 @@
 """Imports the official CLIP and DINOv2 model code from CLIP_SRC / DINOV2_SRC on Debian's torch 1.13.
 
-- openai/CLIP: only clip/model.py is loaded (the package __init__ pulls torchvision, PIL, tqdm).
+- openai/CLIP: see clip_upstream.py.
 - facebookresearch/dinov2: xFormers is disabled and F.scaled_dot_product_attention (torch >= 2.0),
   which its plain attention path calls, is supplied when missing.
 """
-import importlib.util
 import os
 import sys
 
 import torch.nn.functional as F
 
+from clip_upstream import ClipVisionTransformer, clip_to_hf, need_env  # noqa: F401
 
-def need_env(name):
-    path = os.environ.get(name)
-    if not path or not os.path.isdir(path):
-        sys.exit(f"set {name} to a checkout of the upstream repository (see tools/parity/README.md)")
-    return path
-
-
-CLIP_SRC = need_env("CLIP_SRC")
 sys.path.insert(0, need_env("DINOV2_SRC"))
 os.environ["XFORMERS_DISABLED"] = "1"
 
@@ -28,11 +20,6 @@ if not hasattr(F, "scaled_dot_product_attention"):
         w = (q @ k.transpose(-2, -1)) * (q.shape[-1] ** -0.5)
         return w.softmax(-1) @ v
     F.scaled_dot_product_attention = _sdpa
-
-_spec = importlib.util.spec_from_file_location("clip_model", os.path.join(CLIP_SRC, "clip", "model.py"))
-_clip_model = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_clip_model)
-ClipVisionTransformer = _clip_model.VisionTransformer
 
 from dinov2.models.vision_transformer import DinoVisionTransformer, vit_large  # noqa: E402,F401
 from dinov2.layers import MemEffAttention, NestedTensorBlock  # noqa: E402,F401

@@ -10,6 +10,36 @@ public static class DataCommand
     {
         var cmd = new Command("data", "Make and inspect referring-segmentation datasets (refer layout).");
         cmd.Subcommands.Add(Shapes());
+        cmd.Subcommands.Add(Info());
+        return cmd;
+    }
+
+    static Command Info()
+    {
+        var data = new Option<string>("--data") { Description = "Refer-format dataset folder (refs(NAME).p or .json, instances.json, images/).", Required = true };
+        var images = new Option<string?>("--images") { Description = "Image folder (default: DATA/images if it exists, else DATA)." };
+        var refs = new Option<string?>("--refs") { Description = "NAME of refs(NAME) when the folder holds several (e.g. unc, umd, google)." };
+        var cmd = new Command("info", "Summarise a refer-format dataset: refs, sentences and images per split, and image files missing.");
+        foreach (var o in new Option[] { data, images, refs }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            GlobalOptions.Apply(r);
+            var ds = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
+            var t = new Table().AddColumn("split");
+            foreach (var c in new[] { "refs", "sentences", "images", "images missing" }) t.AddColumn(new TableColumn(c).RightAligned());
+            foreach (var split in ds.Splits)
+            {
+                var splitRefs = ds.RefsOf(split);
+                var imageIds = splitRefs.Select(x => x.ImageId).Distinct().ToList();
+                int missing = imageIds.Count(id => !File.Exists(Path.Combine(ds.ImageDirectory, ds.Instances.Images[id].FileName)));
+                t.AddRow(Markup.Escape(split), splitRefs.Count.ToString(), splitRefs.Sum(x => x.Sentences.Count).ToString(),
+                    imageIds.Count.ToString(), missing.ToString());
+            }
+            AnsiConsole.Write(t);
+            AnsiConsole.MarkupLine($"{ds.Refs.Count} refs, {ds.Refs.Sum(x => x.Sentences.Count)} sentences, {ds.Instances.Annotations.Count} annotations, " +
+                                   $"{ds.Instances.Images.Count} images, {ds.Instances.Categories.Count} categories; refs from {Markup.Escape(Path.GetFileName(ds.RefsPath))}, images in {Markup.Escape(ds.ImageDirectory)}");
+            return ExitCodes.Ok;
+        });
         return cmd;
     }
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Spectre.Console;
 using TorchSharp;
 using VisualWords.Imaging;
+using VisualWords.Runtime;
 using VisualWords.Sam;
 
 namespace VisualWords.Cli.Commands;
@@ -45,6 +46,7 @@ public static class SamCommand
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
+            NativeHeap.KeepFreedMemory();  // the encoder's large temporaries are reused, not re-mapped
             var config = SamModelConfig.Get(r.GetValue(modelType)!);
             var img = ImageIO.Load(r.GetValue(image)!);
             var prompts = (r.GetValue(points) ?? []).Select(p => ParsePoint(p, img)).ToList();

@@ -19,7 +19,7 @@ public static class SegmentCommand
     {
         var model = new Option<string>("--model")
         {
-            Description = "Model folder (visualwords.json, tokenizer, model.safetensors). Default: the shipped models/visualwords-shapes.",
+            Description = "Model folder (visualwords.json, tokenizer, model.safetensors), or a LISA-format Hugging Face folder (config.json with mm_vision_tower; its CLIP folder named by mm_vision_tower next to it). Default: the shipped models/visualwords-shapes.",
             DefaultValueFactory = _ => DefaultModel,
         };
         var image = new Option<string>("--image") { Description = "Input image (JPEG, PNG, WebP, BMP).", Required = true };

@@ -20,17 +20,56 @@ public static class TrainCommand
             GlobalOptions.Apply(r);
             var cfg = TrainConfig.Load(r.GetValue(config)!);
             using var task = TrainingTasks.Create(cfg);
-            var trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new ConsoleProgress());
-            var history = trainer.Run(r.GetValue(resume));
+            IReadOnlyList<StepMetrics> history = [];
+            Trainer? trainer = null;
+            if (Console.IsOutputRedirected)
+            {
+                trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new LineProgress());
+                history = trainer.Run(r.GetValue(resume));
+            }
+            else
+            {
+                AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                             new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx =>
+                    {
+                        trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new BarProgress(ctx));
+                        history = trainer.Run(r.GetValue(resume));
+                    });
+            }
             if (history.Count > 0)
-                AnsiConsole.MarkupLine($"done: step {history[^1].Step}, loss {history[^1].Loss:F4}; metrics in {Markup.Escape(trainer.MetricsPath)}, curve in {Markup.Escape(trainer.LossCurvePath)}");
+                AnsiConsole.MarkupLine($"done: step {history[^1].Step}, loss {history[^1].Loss:F4}; metrics in {Markup.Escape(trainer!.MetricsPath)}, curve in {Markup.Escape(trainer.LossCurvePath)}");
             return ExitCodes.Ok;
         });
         return cmd;
     }
 
-    /// <summary>A line per logged step on redirected output; a live status line on a terminal.</summary>
-    sealed class ConsoleProgress : ITrainingProgress
+    static string Describe(StepMetrics m) =>
+        $"step {m.Step}  loss {m.Loss:F4} ({string.Join(" ", m.Parts.Select(kv => $"{kv.Key} {kv.Value:F3}"))})  lr {m.Lr:E2}  {m.SamplesPerSecond:F1} samples/s";
+
+    /// <summary>A live progress bar (step, loss parts, throughput, ETA) on a terminal.</summary>
+    sealed class BarProgress(ProgressContext ctx) : ITrainingProgress
+    {
+        ProgressTask? _task;
+        public void Started(long firstStep, long totalSteps)
+        {
+            _task = ctx.AddTask("training", maxValue: totalSteps);
+            _task.Value = firstStep;
+        }
+
+        public void Step(StepMetrics m, TimeSpan eta)
+        {
+            if (_task == null) return;
+            _task.Value = m.Step;
+            _task.Description = Markup.Escape(Describe(m));
+        }
+
+        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+    }
+
+    /// <summary>A line per logged step when the output is a file or a pipe (CI, nohup).</summary>
+    sealed class LineProgress : ITrainingProgress
     {
         long _total;
         public void Started(long firstStep, long totalSteps)
@@ -41,9 +80,7 @@ public static class TrainCommand
 
         public void Step(StepMetrics m, TimeSpan eta)
         {
-            var parts = string.Join(" ", m.Parts.Select(kv => $"{kv.Key} {kv.Value:F4}"));
-            AnsiConsole.MarkupLine(Markup.Escape(
-                $"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  loss {m.Loss:F4} ({parts})  lr {m.Lr:E2}  |g| {m.GradNorm:F2}  {m.SamplesPerSecond:F1} samples/s  ETA {eta:hh\\:mm\\:ss}"));
+            Console.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
         }
 
         public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));

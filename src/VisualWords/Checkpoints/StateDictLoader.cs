@@ -97,4 +97,69 @@ public static class StateDictLoader
         }
         return report;
     }
+
+    /// <summary>Largest group of safetensors tensors <see cref="StreamInto"/> holds in memory at once.</summary>
+    public const long StreamBytes = 256L << 20;
+
+    /// <summary>
+    /// Loads a checkpoint (file, index or folder) piece by piece: up to <see cref="StreamBytes"/> of safetensors tensors or one
+    /// PyTorch shard at a time, so a 7B model never needs a second full copy in memory. Keys for
+    /// which <paramref name="skip"/> says true (checked before renaming) are never read. Missing
+    /// keys are those of the whole module (within <see cref="LoadOptions.OnlyPrefixes"/>) that no
+    /// piece supplied. Never throws for a mismatch: the caller judges the report.
+    /// </summary>
+    public static LoadReport StreamInto(nn.Module module, string path, LoadOptions options, Func<string, bool>? skip = null)
+    {
+        skip ??= _ => false;
+        var (format, files) = Checkpoint.Resolve(path);
+        var perPiece = options with { Strict = false };
+        var loaded = new List<string>();
+        var unexpected = new List<string>();
+        var shapes = new List<string>();
+        var dtypes = new List<string>();
+        void Merge(LoadReport r)
+        {
+            loaded.AddRange(r.Loaded); unexpected.AddRange(r.Unexpected);
+            shapes.AddRange(r.ShapeMismatches); dtypes.AddRange(r.DtypeMismatches);
+        }
+
+        foreach (var file in files)
+        {
+            if (format is CheckpointFormat.Safetensors or CheckpointFormat.ShardedSafetensors)
+            {
+                // Groups of up to StreamBytes: bounded memory, and few passes over the module's state dict.
+                var group = new HashSet<string>(StringComparer.Ordinal);
+                long bytes = 0;
+                void Flush()
+                {
+                    if (group.Count == 0) return;
+                    using var piece = new StateDict();
+                    SafetensorsFile.LoadInto(file, piece, group.Contains);
+                    Merge(LoadInto(module, piece, perPiece));
+                    group.Clear();
+                    bytes = 0;
+                }
+                foreach (var info in SafetensorsFile.Inspect(file).Where(i => !skip(i.Name)))
+                {
+                    long size = info.Numel * DTypes.ElementSize(info.DType);
+                    if (bytes + size > StreamBytes) Flush();
+                    group.Add(info.Name);
+                    bytes += size;
+                }
+                Flush();
+            }
+            else
+            {
+                using var shard = Checkpoint.Load(file);
+                foreach (var k in shard.Keys.Where(skip).ToList()) shard.Remove(k).Dispose();
+                Merge(LoadInto(module, shard, perPiece));
+            }
+        }
+
+        var have = new HashSet<string>(loaded, StringComparer.Ordinal);
+        var missing = module.state_dict().Keys.Where(k => !have.Contains(k))
+            .Where(k => options.OnlyPrefixes.Count == 0 || options.OnlyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
+            .ToList();
+        return new LoadReport(loaded, missing, unexpected, shapes, dtypes);
+    }
 }

@@ -6,7 +6,7 @@ namespace VisualWords.Language;
 /// <summary>
 /// Loads Hugging Face LLaMA folders (config.json + model.safetensors[.index.json] or
 /// pytorch_model[-*].bin[.index.json]) into <see cref="LlamaForCausalLM"/>. Weights stream into
-/// the already-built model one safetensors tensor or one .bin shard at a time, so a 7B model
+/// the already-built model in groups of up to 256 MB of safetensors tensors or one .bin shard at a time, so a 7B model
 /// never needs a second full copy in memory.
 /// </summary>
 public static class LlamaCheckpoint
@@ -38,44 +38,15 @@ public static class LlamaCheckpoint
     /// </summary>
     public static LoadReport LoadWeights(LlamaForCausalLM model, string path, LoadOptions options)
     {
-        var (format, files) = Checkpoint.Resolve(path);
         // Older HF checkpoints (Llama-2-7b-hf .bin, Vicuna) store the RoPE table as a buffer; we derive it from the config.
-        var perPiece = options with { Strict = false };
-        var loaded = new List<string>();
-        var unexpected = new List<string>();
-        var shapes = new List<string>();
-        var dtypes = new List<string>();
-        void Merge(LoadReport r)
+        var streamed = StateDictLoader.StreamInto(model, path, options, IsDerived);
+        var have = new HashSet<string>(streamed.Loaded, StringComparer.Ordinal);
+        var report = streamed with
         {
-            loaded.AddRange(r.Loaded); unexpected.AddRange(r.Unexpected);
-            shapes.AddRange(r.ShapeMismatches); dtypes.AddRange(r.DtypeMismatches);
-        }
-
-        foreach (var file in files)
-        {
-            if (format is CheckpointFormat.Safetensors or CheckpointFormat.ShardedSafetensors)
-            {
-                foreach (var info in SafetensorsFile.Inspect(file).Where(i => !IsDerived(i.Name)))
-                {
-                    using var one = new StateDict();
-                    SafetensorsFile.LoadInto(file, one, name => name == info.Name);
-                    Merge(StateDictLoader.LoadInto(model, one, perPiece));
-                }
-            }
-            else
-            {
-                using var shard = Checkpoint.Load(file);
-                foreach (var k in shard.Keys.Where(IsDerived).ToList()) shard.Remove(k).Dispose();
-                Merge(StateDictLoader.LoadInto(model, shard, perPiece));
-            }
-        }
-
-        var have = new HashSet<string>(loaded, StringComparer.Ordinal);
-        var missing = model.state_dict().Keys.Where(k => !have.Contains(k))
-            .Where(k => !(model.Config.TieWordEmbeddings && k == "lm_head.weight" && have.Contains("model.embed_tokens.weight")))
-            .Where(k => options.OnlyPrefixes.Count == 0 || options.OnlyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)))
-            .ToList();
-        var report = new LoadReport(loaded, missing, unexpected, shapes, dtypes);
+            Missing = streamed.Missing
+                .Where(k => !(model.Config.TieWordEmbeddings && k == "lm_head.weight" && have.Contains("model.embed_tokens.weight")))
+                .ToList(),
+        };
         if (options.Strict && !report.IsClean)
             throw new BadInputException($"{path}: checkpoint does not match the LLaMA model: {report}");
         return report;

@@ -84,6 +84,10 @@ public sealed class SentencePieceBpe
         if (pieces.Count == 0) throw new BadInputException("SentencePiece model has no pieces");
         if (modelType != 2) throw new BadInputException($"SentencePiece model type {modelType} is not BPE (2); only LLaMA-style BPE models are supported");
         if (normalizer != "identity") throw new BadInputException($"SentencePiece normalizer '{normalizer}' is not supported (LLaMA uses 'identity')");
+        // SentencePiece matches user-defined pieces in the raw text before BPE; LLaMA has none and
+        // that path is not implemented, so refuse rather than tokenize such models differently.
+        if (pieces.FirstOrDefault(p => p.Item3 == (int)PieceType.UserDefined) is { Item1: { } ud } && ud.Length > 0)
+            throw new BadInputException($"SentencePiece model has user-defined pieces (e.g. '{ud}'), which this tokenizer does not support");
         return new SentencePieceBpe(pieces, dummy, removeWs, byteFallback, unk, bos, eos);
     }
 

@@ -6,7 +6,7 @@ public abstract record ProjectorConfig(int VisionWidth, int TextWidth)
     public abstract VisualProjector Create();
 
     /// <summary>
-    /// Projector by name, as the CLI and training configs spell it: mlp2x_gelu, pool2/pool3/pool4,
+    /// Projector by name, as the CLI and training configs spell it: linear, mlp2x_gelu, pool2/pool3/pool4,
     /// resampler[K] (e.g. resampler64), semantic, semantic-no-sspe, semantic-no-ssa, semantic-pool-only.
     /// </summary>
     public static ProjectorConfig Parse(string kind, int visionWidth, int textWidth)
@@ -14,6 +14,7 @@ public abstract record ProjectorConfig(int VisionWidth, int TextWidth)
         var k = kind.Trim().ToLowerInvariant();
         return k switch
         {
+            "linear" => new LinearProjectorConfig(visionWidth, textWidth),
             "mlp2x_gelu" or "mlp" => new MlpProjectorConfig(visionWidth, textWidth),
             "pool2" or "pool3" or "pool4" => new PoolingProjectorConfig(visionWidth, textWidth, k[^1] - '0'),
             "semantic" => new SemanticProjectorConfig(visionWidth, textWidth),
@@ -25,9 +26,15 @@ public abstract record ProjectorConfig(int VisionWidth, int TextWidth)
                     : int.TryParse(k["resampler".Length..], out var q) && q > 0 ? q
                     : throw new BadInputException($"projector '{kind}': resampler needs a positive query count, e.g. resampler64")),
             _ => throw new BadInputException(
-                $"unknown projector '{kind}'; use mlp2x_gelu, pool2, pool3, pool4, resamplerK, semantic, semantic-no-sspe, semantic-no-ssa or semantic-pool-only"),
+                $"unknown projector '{kind}'; use linear, mlp2x_gelu, pool2, pool3, pool4, resamplerK, semantic, semantic-no-sspe, semantic-no-ssa or semantic-pool-only"),
         };
     }
+}
+
+/// <summary>LLaVA v1 / LISA's projector: one Linear, one token per patch.</summary>
+public sealed record LinearProjectorConfig(int VisionWidth, int TextWidth) : ProjectorConfig(VisionWidth, TextWidth)
+{
+    public override VisualProjector Create() => new LinearProjector(this);
 }
 
 /// <summary>LLaVA-1.5's projector: one token per patch.</summary>

@@ -6,8 +6,9 @@ namespace VisualWords.Projectors;
 
 /// <summary>
 /// One interface for every way of turning patch features into LLM tokens; the config picks the
-/// implementation (<see cref="ProjectorConfig.Create"/>). Every projector ends in LLaVA's
-/// mlp2x_gelu, registered as `mm_projector` so LLaVA projector weights load into any of them.
+/// implementation (<see cref="ProjectorConfig.Create"/>). Every projector ends in LLaVA's output
+/// layer registered as `mm_projector` (mlp2x_gelu, or LLaVA v1 / LISA's single Linear) so LLaVA
+/// projector weights load into any of them.
 /// </summary>
 public abstract class VisualProjector : nn.Module<ProjectorInput, VisualTokens>
 {

@@ -111,7 +111,9 @@ public sealed class ViTBlock : nn.Module<Tensor, Tensor>
             h = attn.forward(h);
         }
         var y = x + h;
-        return y.add_(mlp.forward(norm2.forward(y))).MoveToOuterDisposeScope();
+        var m = mlp.forward(norm2.forward(y));
+        // In place saves a block-sized buffer at inference, but autograd needs y (norm2's input) intact.
+        return (torch.is_grad_enabled() ? y + m : y.add_(m)).MoveToOuterDisposeScope();
     }
 }
 

@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace VisualWords.Sam;
 
 /// <summary>
-/// Layer norm over the channel axis of a B x C x H x W map (SAM's necks and upscalers).
-/// Written out rather than permuting to channels-last so the arithmetic follows the official
-/// module step by step (mean, centred variance, divide by sqrt) for bit-close parity.
+/// Layer norm over the channel axis of a B x C x H x W map (SAM's necks, mask downscaler and
+/// upscaler). Runs libtorch's fused layer norm on a channels-last view: the official module's
+/// step-by-step formula makes about ten passes over the map (268 MB per step in the decoder's
+/// upscaler for 64 prompts); results agree to float rounding.
 /// </summary>
 public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
 {
@@ -24,13 +25,11 @@ public sealed class LayerNorm2d : nn.Module<Tensor, Tensor>
     }
 
     /// <param name="x">B x C x H x W</param>
+    /// <returns>B x C x H x W (a channels-last layout)</returns>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        var u = x.mean([1], keepdim: true);
-        var centred = x - u;
-        var s = centred.pow(2).mean([1], keepdim: true);
-        var y = centred / torch.sqrt(s + _eps);
-        return (weight.view(-1, 1, 1) * y + bias.view(-1, 1, 1)).MoveToOuterDisposeScope();
+        var y = nn.functional.layer_norm(x.permute(0, 2, 3, 1), [x.shape[1]], weight, bias, _eps);
+        return y.permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
 }

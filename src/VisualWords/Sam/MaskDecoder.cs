@@ -40,7 +40,7 @@ public sealed class MaskDecoder : nn.Module
     }
 
     /// <param name="imageEmbeddings">1 x C x h x w (or one per prompt row).</param>
-    /// <param name="imagePe">1 x C x h x w</param>
+    /// <param name="imagePe">1 x C x h x w (shared by all prompts)</param>
     /// <param name="sparsePrompt">B x N x C</param>
     /// <param name="densePrompt">B x C x h x w</param>
     /// <param name="multimaskOutput">True: the K disambiguating masks; false: the single-mask output.</param>
@@ -64,11 +64,14 @@ public sealed class MaskDecoder : nn.Module
         var outputTokens = torch.cat([iou_token.weight!, mask_tokens.weight!], 0).unsqueeze(0).expand(bs, -1, -1);
         var tokens = torch.cat([outputTokens, sparsePrompt], 1);
 
-        var src = torch.repeat_interleave(imageEmbeddings, bs, dim: 0) + densePrompt;
-        var posSrc = torch.repeat_interleave(imagePe, bs, dim: 0);
+        // The official code repeats the image embedding and its positional encoding once per
+        // prompt; broadcasting gives the same sums without the copies (each 268 MB for 64 prompts).
+        if (imageEmbeddings.shape[0] != 1 && imageEmbeddings.shape[0] != bs)
+            throw new ArgumentException($"image embeddings: batch {imageEmbeddings.shape[0]}, expected 1 or {bs}");
+        var src = (imageEmbeddings + densePrompt).expand(bs, -1, -1, -1);
         long b = src.shape[0], c = src.shape[1], h = src.shape[2], w = src.shape[3];
 
-        var (hs, keys) = transformer.forward(src, posSrc, tokens);
+        var (hs, keys) = transformer.forward(src, imagePe, tokens);
         var iouTokenOut = hs.select(1, 0);
         var maskTokensOut = hs.slice(1, 1, 1 + NumMaskTokens, 1);
 

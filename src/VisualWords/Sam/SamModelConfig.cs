@@ -99,10 +99,20 @@ public sealed record SamModelConfig(
             GlobalAttnIndexes: [1], OutChans: 64, WindowSize: 7),
         null, PromptEmbedDim: 64, DecoderHeads: 4, DecoderMlpDim: 128, IouHeadHiddenDim: 64);
 
-    public static IReadOnlyDictionary<string, SamModelConfig> Registry { get; } =
-        new[] { VitB, VitL, VitH, VitT, VitTiny }.ToDictionary(c => c.Name);
+    /// <summary>
+    /// The SAM we train ourselves on ShapesWorld (configs/shapes-sam.json): 128 px input, 8 px
+    /// patches so the embedding grid stays 16 x 16 (low-res masks 64 x 64), four global blocks —
+    /// small enough to train on two CPU cores in minutes, since no pretrained SAM is available.
+    /// </summary>
+    public static readonly SamModelConfig ShapesSam = new("shapes_sam",
+        new ImageEncoderViTConfig(ImgSize: 128, PatchSize: 8, EmbedDim: 128, Depth: 4, NumHeads: 4,
+            GlobalAttnIndexes: [0, 1, 2, 3], OutChans: 64, WindowSize: 0),
+        null, PromptEmbedDim: 64, DecoderHeads: 4, DecoderMlpDim: 256, IouHeadHiddenDim: 64, EmbeddingPatchSize: 8);
 
-    /// <summary>Looks up a model type by name (vit_b, vit_l, vit_h, vit_t, vit_tiny).</summary>
+    public static IReadOnlyDictionary<string, SamModelConfig> Registry { get; } =
+        new[] { VitB, VitL, VitH, VitT, VitTiny, ShapesSam }.ToDictionary(c => c.Name);
+
+    /// <summary>Looks up a model type by name (vit_b, vit_l, vit_h, vit_t, vit_tiny, shapes_sam).</summary>
     public static SamModelConfig Get(string modelType) =>
         Registry.TryGetValue(modelType, out var c) ? c
         : throw new BadInputException($"unknown SAM model type '{modelType}': use one of {string.Join(", ", Registry.Keys)}");

@@ -25,7 +25,7 @@ public sealed class TwoWayTransformer : nn.Module
     }
 
     /// <param name="imageEmbedding">B x C x h x w</param>
-    /// <param name="imagePe">B x C x h x w</param>
+    /// <param name="imagePe">B x C x h x w, or 1 x C x h x w broadcast over the batch</param>
     /// <param name="pointEmbedding">B x N x C (output tokens then prompt tokens)</param>
     /// <returns>Tokens B x N x C and image tokens B x hw x C.</returns>
     public (Tensor Queries, Tensor Keys) forward(Tensor imageEmbedding, Tensor imagePe, Tensor pointEmbedding)

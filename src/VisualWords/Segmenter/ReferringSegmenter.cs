@@ -31,15 +31,17 @@ public sealed class ReferringSegmenter : IDisposable
         Words = VisualWordSources.Create(model.Config.Superpixels);
     }
 
-    public static ReferringSegmenter Load(string folder) => new(SegmenterFolder.Load(folder));
+    /// <summary>Our model folder (visualwords.json), or a LISA-format Hugging Face folder (config.json with mm_vision_tower).</summary>
+    public static ReferringSegmenter Load(string folder) =>
+        new(LisaCheckpoint.IsLisaFolder(folder) ? LisaCheckpoint.Load(folder) : SegmenterFolder.Load(folder));
 
     public ImageSession Open(RgbImage image) => new(this, image);
 
     public void Dispose() => Model.Dispose();
 
     /// <summary>The prompt for an expression, ending where the assistant's answer starts.</summary>
-    internal static ConversationSample Prompt(string expression, int visualTokens) =>
-        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression)), null, [visualTokens]);
+    internal ConversationSample Prompt(string expression, int visualTokens) =>
+        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression, Model.Config.ImageStartEnd)), null, [visualTokens]);
 }
 
 public sealed class ImageSession : IDisposable
@@ -75,7 +77,7 @@ public sealed class ImageSession : IDisposable
         var visual = m.VisualTokens(m.VisionInput(image).unsqueeze(0), [Partition.LabelTensor()]);
         VisualTokenCount = (int)visual.Lengths[0];
         // Any expression gives the same prefix: the image ends before the expression's words start.
-        using var packed = MultimodalPacker.Pack(m.Tokenizer, [ReferringSegmenter.Prompt("x", VisualTokenCount)]);
+        using var packed = MultimodalPacker.Pack(m.Tokenizer, [_owner.Prompt("x", VisualTokenCount)]);
         _prefixLength = packed.ImageEnd[0];
         var embeds = MultimodalPacker.Embed(m.llm, packed, VisualWordsModel.FlattenTokens(visual)).narrow(1, 0, _prefixLength);
         _prefix = new KvCache(m.llm.Config.NumHiddenLayers);
@@ -91,7 +93,7 @@ public sealed class ImageSession : IDisposable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var sw = Stopwatch.StartNew();
-        using var packed = MultimodalPacker.Pack(m.Tokenizer, [ReferringSegmenter.Prompt(expression, VisualTokenCount)]);
+        using var packed = MultimodalPacker.Pack(m.Tokenizer, [_owner.Prompt(expression, VisualTokenCount)]);
         if (packed.ImageEnd[0] != _prefixLength) throw new InvalidOperationException("prompt prefix changed between Open and Segment");
         var suffixIds = packed.InputIds.narrow(1, _prefixLength, packed.InputIds.shape[1] - _prefixLength);
         var suffix = m.llm.Embed(suffixIds);

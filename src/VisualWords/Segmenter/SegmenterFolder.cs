@@ -43,8 +43,19 @@ public static class SegmenterFolder
             "sentencepiece" => LlamaTextTokenizer.Load(Path.Combine(dir, SentencePieceFile)),
             _ => throw new BadInputException($"{ConfigFile}: unknown tokenizer '{config.Tokenizer}' (word or sentencepiece)"),
         };
-        t.AddSegmentationTokens();
+        t.AddSegmentationTokens(config.ImageStartEnd);
         return t;
+    }
+
+    /// <summary>Everything but the weights: the architecture and the tokenizer.</summary>
+    public static void WriteDescription(VisualWordsModel model, string dir)
+    {
+        File.WriteAllText(Path.Combine(dir, ConfigFile), model.Config.ToJson());
+        switch (model.Tokenizer)
+        {
+            case WordTokenizer w: w.Save(Path.Combine(dir, WordTokenizerFile)); break;
+            default: throw new BadInputException("only word-tokenizer models can be saved by this version (SentencePiece models keep their tokenizer.model)");
+        }
     }
 
     /// <summary>Writes the folder atomically: a temp folder renamed into place.</summary>
@@ -54,12 +65,7 @@ public static class SegmenterFolder
         var tmp = full.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
-        File.WriteAllText(Path.Combine(tmp, ConfigFile), model.Config.ToJson());
-        switch (model.Tokenizer)
-        {
-            case WordTokenizer w: w.Save(Path.Combine(tmp, WordTokenizerFile)); break;
-            default: throw new BadInputException("only word-tokenizer models can be saved by this version (SentencePiece models keep their tokenizer.model)");
-        }
+        WriteDescription(model, tmp);
         Checkpoint.SaveSafetensors(Path.Combine(tmp, WeightsFile), model.state_dict());
         var old = full.TrimEnd('/') + ".old";
         if (Directory.Exists(old)) Directory.Delete(old, true);

@@ -36,6 +36,12 @@ public sealed record VisualWordsConfig
     public string VisionTower { get; init; } = "clip-tiny";
     /// <summary>Side of the square image the vision tower sees (default: the tower's native size).</summary>
     public int? VisionImageSize { get; init; }
+    /// <summary>
+    /// How an image becomes the tower's square input: "stretch" (PIL bilinear to S x S; the whole
+    /// image, so superpixel label maps line up) or "crop" (CLIPImageProcessor as LLaVA v1 / LISA:
+    /// bicubic shortest side to S, centred S x S crop; only for projectors that ignore label maps).
+    /// </summary>
+    public string VisionResize { get; init; } = "stretch";
     /// <summary>Projector kind (<see cref="ProjectorConfig.Parse"/>): semantic, semantic-no-sspe, mlp2x_gelu, pool2, resampler64, ...</summary>
     public string Projector { get; init; } = "semantic";
     /// <summary>Attention heads of the SSA / resampler (must divide the widths).</summary>
@@ -45,6 +51,13 @@ public sealed record VisualWordsConfig
     public JsonElement Llm { get; init; }
     /// <summary>"word" (tokenizer.json in the model folder) or "sentencepiece" (tokenizer.model in the folder).</summary>
     public string Tokenizer { get; init; } = "word";
+    /// <summary>
+    /// LLM embedding / lm_head rows when they are not the tokenizer's size: LISA checkpoints have no
+    /// row for the &lt;image&gt; placeholder (never embedded), so theirs is one less (null: the tokenizer's).
+    /// </summary>
+    public int? LlmVocabSize { get; init; }
+    /// <summary>Wrap the image's tokens in &lt;im_start&gt;…&lt;im_end&gt; in the prompt (LISA's <c>mm_use_im_start_end</c>).</summary>
+    public bool ImageStartEnd { get; init; } = false;
     /// <summary>LoRA rank on the LLM (0: train the LLM fully).</summary>
     public int LoraRank { get; init; } = 0;
     /// <summary>Train the vision tower (our synthetic-world models have no pretrained tower to keep).</summary>

@@ -42,14 +42,29 @@ public sealed class VisualWordsModel : nn.Module
         visual_model = new SamModel(sam);
         vision_tower = config.VisionConfig.Create();
         vision_tower.GridSize(config.VisionSize, config.VisionSize); // the tower must tile the chosen size
-        var llmConfig = config.LlmConfig(tokenizer.VocabSize);
+        var llmConfig = config.LlmConfig(EmbeddingRows(config, tokenizer));
         llm = new LlamaForCausalLM(llmConfig);
-        projector = config.ProjectorConfig(llmConfig.HiddenSize).Create();
+        var projectorConfig = config.ProjectorConfig(llmConfig.HiddenSize);
+        if (config.VisionResize is not ("stretch" or "crop"))
+            throw new BadInputException($"model config: vision_resize '{config.VisionResize}' is not stretch or crop");
+        if (config.VisionResize == "crop" && projectorConfig is SemanticProjectorConfig)
+            throw new BadInputException("model config: vision_resize 'crop' hides image borders from the tower, so the semantic projector's label maps would not line up; use 'stretch'");
+        projector = projectorConfig.Create();
         text_hidden_fcs = TextHiddenFcs.Create(llmConfig.HiddenSize, sam.PromptEmbedDim);
         RegisterComponents();
     }
 
     public int LlmWidth => llm.Config.HiddenSize;
+
+    /// <summary>The tokenizer's size, or one less when the config says the last id, &lt;image&gt;, has no row.</summary>
+    static int EmbeddingRows(VisualWordsConfig config, TextTokenizer tokenizer)
+    {
+        int full = tokenizer.VocabSize;
+        if (config.LlmVocabSize is not int rows || rows == full) return full;
+        if (rows == full - 1 && tokenizer.TryIdOf(SpecialTokens.Image) == full - 1) return rows;
+        throw new BadInputException(
+            $"model config: llm_vocab_size {rows} does not fit the tokenizer ({full} ids; only the last one, <image>, may lack a row)");
+    }
 
     /// <summary>SAM's input for an image: resized (longest side), 3 x h x w floats 0..255, and the (h, w) before padding.</summary>
     public (Tensor Pixels, (int H, int W) InputSize) SamInput(RgbImage image)
@@ -67,11 +82,13 @@ public sealed class VisualWordsModel : nn.Module
         return scope.MoveToOuter(visual_model.ImageEncoder.forward(x));
     }
 
-    /// <summary>The vision tower's view of an image: stretched to a square, 3 x S x S floats 0..255.</summary>
+    /// <summary>The vision tower's view of an image (<see cref="VisualWordsConfig.VisionResize"/>), 3 x S x S floats 0..255.</summary>
     public Tensor VisionInput(RgbImage image)
     {
         int s = Config.VisionSize;
-        var resized = image.Width == s && image.Height == s ? image : PilBilinear.Resize(image, s, s);
+        var resized = image.Width == s && image.Height == s ? image
+            : Config.VisionResize == "crop" ? PilResample.ShortestSideCenterCrop(image, s)
+            : PilBilinear.Resize(image, s, s);
         return ImageTensors.ToFloatCHW(resized);
     }
 

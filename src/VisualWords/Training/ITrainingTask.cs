@@ -29,4 +29,10 @@ public interface ITrainingTask : IDisposable
 
     /// <summary>Validation score, higher is better (null: no validation set).</summary>
     double? Validate();
+
+    /// <summary>
+    /// Writes whatever, next to model.safetensors, makes a checkpoint folder usable on its own
+    /// (e.g. the segmenter's visualwords.json and tokenizer). Called for every checkpoint and best/.
+    /// </summary>
+    void WriteModelFiles(string dir) { }
 }

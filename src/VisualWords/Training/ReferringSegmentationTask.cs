@@ -152,7 +152,8 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     int[] Permutation(long epoch) => _perms.GetOrAdd(epoch, e =>
     {
         var idx = Enumerable.Range(0, _train.Count).ToArray();
-        new Random(HashCode.Combine(_seed, e)).Shuffle(idx);
+        // Not HashCode.Combine: it is salted per process, and a resumed run must see the same order.
+        new Random(unchecked((int)(_seed * 1_000_003 + e * 7919))).Shuffle(idx);
         return idx;
     });
 
@@ -240,6 +241,9 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         }
         return sum / _val.Count;
     }
+
+    /// <summary>Each checkpoint folder is a complete model folder (see <see cref="SegmenterFolder"/>).</summary>
+    public void WriteModelFiles(string dir) => SegmenterFolder.WriteDescription(Segmenter, dir);
 
     public void Dispose()
     {

@@ -38,7 +38,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
         var parameters = task.TrainableParameters;
         if (parameters.Count == 0) throw new BadInputException("the model has no trainable parameters");
         using var optimizer = optim.AdamW(parameters, o.Lr, o.Betas[0], o.Betas[1], o.Eps, o.WeightDecay);
-        var ckpt = new TrainingCheckpoints(outDir, config.Run.KeepLast);
+        var ckpt = new TrainingCheckpoints(outDir, config.Run.KeepLast, task.WriteModelFiles);
 
         long start = 0;
         double? best = null;

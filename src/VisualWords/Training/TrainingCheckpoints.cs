@@ -14,7 +14,7 @@ public sealed record TrainerState(long Step, double? BestScore, long? BestStep, 
 /// leaves either the old set or the new one. The last K are kept; <c>OUT/best/</c> holds the best
 /// by validation score.
 /// </summary>
-public sealed class TrainingCheckpoints(string outDir, int keepLast)
+public sealed class TrainingCheckpoints(string outDir, int keepLast, Action<string>? writeModelFiles = null)
 {
     public string Root { get; } = Path.Combine(outDir, "checkpoints");
     public string BestDir { get; } = Path.Combine(outDir, "best");
@@ -29,6 +29,7 @@ public sealed class TrainingCheckpoints(string outDir, int keepLast)
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         WriteModel(model, Path.Combine(tmp, "model.safetensors"));
+        writeModelFiles?.Invoke(tmp);
         using (var f = File.Create(Path.Combine(tmp, "optimizer.bin")))
         using (var w = new BinaryWriter(f))
         {
@@ -48,6 +49,7 @@ public sealed class TrainingCheckpoints(string outDir, int keepLast)
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         WriteModel(model, Path.Combine(tmp, "model.safetensors"));
+        writeModelFiles?.Invoke(tmp);
         File.WriteAllText(Path.Combine(tmp, "trainer.json"), JsonSerializer.Serialize(state));
         var old = BestDir + ".old";
         if (Directory.Exists(old)) Directory.Delete(old, true);

@@ -10,6 +10,7 @@ public static class TrainingTasks
 {
     public static readonly Dictionary<string, Func<TrainConfig, ITrainingTask>> Kinds = new(StringComparer.Ordinal)
     {
+        ["sam"] = c => new SamTrainingTask(c),
         ["referring"] = c => new ReferringSegmentationTask(c),
     };
 

@@ -21,4 +21,14 @@ public class DataCliTests
         Assert.Equal(2, bad.Code);
         Assert.Contains("unknown colour 'pink'", bad.Err);
     }
+
+    [Fact]
+    public void Data_info_summarises_the_real_refcocog_sample()
+    {
+        var (code, output, err) = CliRunner.Run("data", "info", "--data", Fixtures.Path("refcocog-umd-sample"));
+        Assert.True(code == 0, err);
+        Assert.Contains("15 refs, 28 sentences, 108 annotations, 15 images, 80 categories", output);
+        Assert.Contains("refs(umd).p", output);
+        Assert.Equal(2, CliRunner.Run("data", "info", "--data", Fixtures.Path("no-such-folder")).Code);
+    }
 }

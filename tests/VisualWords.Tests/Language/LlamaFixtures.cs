@@ -18,15 +18,25 @@ static class LlamaFixtures
     public static double MaxAbsDiff(Tensor a, Tensor b) =>
         (a.to_type(ScalarType.Float32) - b.to_type(ScalarType.Float32)).abs().max().item<float>();
 
-    /// <summary>A random tiny model (GQA, 2 layers) for tests that need no goldens.</summary>
+    /// <summary>
+    /// A random tiny model (GQA, 2 layers) for tests that need no goldens. Weights come from a private
+    /// generator: xunit runs test classes in parallel and they all share torch's global RNG.
+    /// </summary>
     public static LlamaForCausalLM RandomTiny(int seed = 7, LlamaConfig? config = null)
     {
-        manual_seed(seed);
         var m = new LlamaForCausalLM(config ?? new LlamaConfig
         {
             VocabSize = 50, HiddenSize = 32, IntermediateSize = 48, NumHiddenLayers = 2,
             NumAttentionHeads = 4, NumKeyValueHeads = 2, MaxPositionEmbeddings = 128,
-        });
+        }, initialize: false);
+        using var g = new TorchSharp.torch.Generator((ulong)seed);
+        using (no_grad())
+            foreach (var (name, p) in m.named_parameters())
+            {
+                using var r = randn(p.shape, generator: g);
+                if (name.EndsWith("norm.weight")) p.copy_(1.0f + 0.1f * r);
+                else p.copy_(0.2f * r);
+            }
         m.eval();
         return m;
     }

@@ -10,7 +10,7 @@ public class ProjectorTests
     static ProjectorInput Input(int batch, int gh, int gw, long seed, params Tensor[] labels) =>
         new(Features(batch, gh, gw, seed), gh, gw, labels.Length == 0 ? null : labels);
 
-    public static TheoryData<string> AllKinds => new() { "mlp2x_gelu", "pool2", "resampler5", "semantic" };
+    public static TheoryData<string> AllKinds => new() { "linear", "mlp2x_gelu", "pool2", "resampler5", "semantic" };
 
     static VisualProjector Create(string kind) => kind == "semantic"
         ? Semantic().Create()
@@ -41,6 +41,24 @@ public class ProjectorTests
             Assert.Equal(new[] { true, true, true, true, true, true, false, false }, t.Mask.flatten().data<bool>().ToArray());
             Assert.Equal(0f, t.Tokens[1, 2..].abs().max().item<float>());
         }
+    }
+
+    [Fact]
+    public void LinearProjectorIsOneLinearPerPatchUnderLisasKeys()
+    {
+        using var _ = no_grad();
+        using var p = Create("linear");
+        var sd = p.state_dict();
+        Assert.Equal(new[] { "mm_projector.bias", "mm_projector.weight" }, sd.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new long[] { D, C }, sd["mm_projector.weight"].shape);
+        using var f = Features(2, 3, 5, seed: 3);
+        using var t = p.forward(new ProjectorInput(f, 3, 5, null));
+        Assert.Equal(new long[] { 2, 15, D }, t.Tokens.shape);
+        Assert.Equal(new long[] { 15, 15 }, t.Lengths);
+        // x W^T + b computed by hand, patch by patch
+        using var expected = matmul(f, sd["mm_projector.weight"].t()) + sd["mm_projector.bias"];
+        Assert.True(TensorAssert.MaxAbsDiff(expected, t.Tokens) < 1e-5);
+        Assert.Throws<BadInputException>(() => p.forward(new ProjectorInput(Features(1, 3, 5, seed: 4)[.., .., ..(C - 1)], 3, 5, null)));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using VisualWords.Imaging;
 
 namespace VisualWords.Tests.Sam;
 
+[Collection(VisualWords.Tests.Cli.CliCollection.Name)]
 public class SamCommandTests
 {
     static readonly string Ckpt = SamGoldens.Path("sam_vit_tiny.pth");

@@ -6,6 +6,7 @@ using Xunit;
 
 namespace VisualWords.Tests.Superpixels;
 
+[Collection(VisualWords.Tests.Cli.CliCollection.Name)]
 public class SuperpixelCommandTests
 {
     static readonly string Ckpt = Fixtures.Path("amg", "amg_vit_tiny.pth");

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Spectre.Console;
+using VisualWords.Data;
+using VisualWords.Evaluation;
+using VisualWords.Segmenter;
+using VisualWords.Superpixels;
+
+namespace VisualWords.Cli.Commands;
+
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data") { Description = "Refer-format dataset folder (refs(NAME).p or .json, instances.json, images/).", Required = true };
+        var split = new Option<string>("--split") { Description = "Split to evaluate: train, val, test, testA, testB, compositional, ...", Required = true };
+        var baseline = new Option<string>("--baseline")
+        {
+            Description = "Baselines to score: whole, largest, random, a comma-separated list, all, or none.",
+            DefaultValueFactory = _ => "all",
+        };
+        var superpixels = new Option<string>("--superpixels")
+        {
+            Description = "Superpixels for the superpixel baselines: grid:N (an N x N grid) or slic (SLIC, default settings).",
+            DefaultValueFactory = _ => "grid:8",
+        };
+        var json = new Option<string?>("--json") { Description = "Write the report as JSON here (and as Markdown beside it, .md)." };
+        var markdown = new Option<string?>("--markdown") { Description = "Write the Markdown report here instead of beside the JSON." };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N expressions." };
+        var images = new Option<string?>("--images") { Description = "Image folder (default: DATA/images if it exists, else DATA)." };
+        var refs = new Option<string?>("--refs") { Description = "NAME of refs(NAME) when the folder holds several (e.g. unc, umd, google)." };
+        var skip = new Option<bool>("--skip-missing-images") { Description = "Leave out samples whose image file is missing (counted in the report) instead of failing." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the random-superpixel baseline.", DefaultValueFactory = _ => 0 };
+        var checkpoint = new Option<string[]>("--checkpoint")
+        {
+            Description = "Trained model folder(s) to score beside the baselines (repeatable), e.g. models/visualwords-shapes.",
+        };
+
+        var cmd = new Command("eval", "Score referring segmentation on a split: cIoU, gIoU, precision@0.5-0.9, visual tokens per image, latency; baselines in the same report.");
+        foreach (var o in new Option[] { data, split, checkpoint, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            GlobalOptions.Apply(r);
+            var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
+            // Trained models first, the baselines beside them in the same report.
+            var models = (r.GetValue(checkpoint) ?? []).Select(c => new SegmenterPredictor(ReferringSegmenter.Load(c), Path.GetFileName(Path.TrimEndingDirectorySeparator(c)))).ToList();
+            using var disposeModels = new CompositeDisposable(models);
+            var predictors = models.Cast<IReferringPredictor>()
+                .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
+            EvaluationReport report = null!;
+            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"eval {Markup.Escape(r.GetValue(split)!)}");
+                    report = ReferringEvaluator.Evaluate(dataset, r.GetValue(split)!, predictors, r.GetValue(limit), r.GetValue(skip),
+                        (done, total) => { task.MaxValue = total; task.Value = done; });
+                });
+            report.Print();
+            if (r.GetValue(json) is string jsonPath)
+            {
+                report.Save(jsonPath, r.GetValue(markdown));
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(jsonPath)} and {Markup.Escape(r.GetValue(markdown) ?? Path.ChangeExtension(jsonPath, ".md"))}");
+            }
+            else if (r.GetValue(markdown) is string md)
+            {
+                File.WriteAllText(md, report.ToMarkdown());
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(md)}");
+            }
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelizer superpixels, long seed)
+    {
+        if (names.Trim() == "none") return [];
+        var list = names.Trim() == "all" ? ["whole", "largest", "random"] : names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return list.Distinct().Select<string, IReferringPredictor>(n => n switch
+        {
+            "whole" => new WholeImageBaseline(),
+            "largest" => new LargestSuperpixelBaseline(superpixels),
+            "random" => new RandomSuperpixelBaseline(superpixels, seed),
+            _ => throw new BadInputException($"--baseline: unknown baseline '{n}' (use whole, largest, random or all)"),
+        }).ToList();
+    }
+
+    static ISuperpixelizer ParseSuperpixels(string text)
+    {
+        var parts = text.Split(':');
+        if (parts is ["grid", var n] && int.TryParse(n, out int cells) && cells >= 1) return new GridSuperpixelizer(cells);
+        if (parts is ["slic"]) return new SlicSuperpixelizer();
+        throw new BadInputException($"--superpixels '{text}': use grid:N with N >= 1, or slic");
+    }
+
+    sealed class CompositeDisposable(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var i in items) i.Dispose();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace VisualWords.Evaluation;
+
+/// <summary>One predictor's scores on a split.</summary>
+public sealed record EvaluationRow(
+    string Predictor,
+    int Expressions,
+    int Images,
+    double CIoU,
+    double GIoU,
+    IReadOnlyDictionary<string, double> PrecisionAt,
+    double? VisualTokensMean,
+    double? VisualTokensP95,
+    double LatencyMeanMs,
+    double LatencyP95Ms);
+
+/// <summary>
+/// The result of evaluating predictors (a model and the baselines it must beat) on one split: a
+/// table on the console, JSON for machines, Markdown for docs.
+/// </summary>
+public sealed record EvaluationReport(
+    string Dataset,
+    string Split,
+    int Expressions,
+    int SkippedMissingImages,
+    IReadOnlyList<EvaluationRow> Rows)
+{
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static EvaluationReport FromJson(string json) =>
+        JsonSerializer.Deserialize<EvaluationReport>(json, JsonOptions) ?? throw new BadInputException("empty report JSON");
+
+    // Short headers so the table fits an 80-column terminal; the caption explains them.
+    static readonly string[] Header = ["predictor", "cIoU", "gIoU", .. SegmentationMetrics.Thresholds.Select(t => "P@" + Key(t)[1..]),
+        "tok/img", "tok p95", "ms/expr", "ms p95"];
+
+    IEnumerable<string[]> Cells() => Rows.Select(r => (string[])
+    [
+        r.Predictor, Pct(r.CIoU), Pct(r.GIoU), .. SegmentationMetrics.Thresholds.Select(t => Pct(r.PrecisionAt[Key(t)])),
+        Num(r.VisualTokensMean, "F1"), Num(r.VisualTokensP95, "F0"), Num(r.LatencyMeanMs, "F2"), Num(r.LatencyP95Ms, "F2"),
+    ]);
+
+    public static string Key(double threshold) => threshold.ToString("0.0", CultureInfo.InvariantCulture);
+
+    static string Pct(double v) => double.IsNaN(v) ? "-" : (100 * v).ToString("F2", CultureInfo.InvariantCulture);
+    static string Num(double? v, string format) => v is double d && !double.IsNaN(d) ? d.ToString(format, CultureInfo.InvariantCulture) : "-";
+
+    string Caption => $"{Dataset}, split {Split}: {Expressions} expressions" +
+                      (SkippedMissingImages > 0 ? $" ({SkippedMissingImages} skipped: image file missing)" : "") +
+                      ". cIoU, gIoU and precision at IoU thresholds in %; visual tokens per image (mean, p95); latency per expression in ms (mean, p95).";
+
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(Caption).AppendLine();
+        sb.AppendLine("| " + string.Join(" | ", Header) + " |");
+        sb.AppendLine("|" + string.Concat(Header.Select((_, i) => i == 0 ? "---|" : "---:|")));
+        foreach (var row in Cells()) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
+        return sb.ToString();
+    }
+
+    /// <summary>Metrics as rows, predictors as columns: fits a terminal for a model and three baselines.</summary>
+    public Table ToTable()
+    {
+        var table = new Table().Caption(Markup.Escape(Caption)).AddColumn("metric");
+        var cells = Cells().ToList();
+        foreach (var row in cells) table.AddColumn(new TableColumn(Markup.Escape(row[0])).RightAligned());
+        for (int m = 1; m < Header.Length; m++)
+            table.AddRow([Header[m], .. cells.Select(row => Markup.Escape(row[m]))]);
+        return table;
+    }
+
+    public void Print(IAnsiConsole? console = null) => (console ?? AnsiConsole.Console).Write(ToTable());
+
+    /// <summary>Writes the JSON and, beside it or where given, the Markdown (each atomically).</summary>
+    public void Save(string jsonPath, string? markdownPath = null)
+    {
+        WriteAtomically(jsonPath, ToJson());
+        WriteAtomically(markdownPath ?? Path.ChangeExtension(jsonPath, ".md"), ToMarkdown());
+    }
+
+    static void WriteAtomically(string path, string text)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}
