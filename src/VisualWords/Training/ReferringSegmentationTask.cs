@@ -43,12 +43,6 @@ public sealed record ReferringDataSection
 /// </summary>
 public sealed class ReferringSegmentationTask : ITrainingTask
 {
-    static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     readonly ReferringModelSection _modelSection;
     readonly ReferringDataSection _data;
     readonly ReferDataset _dataset;
@@ -64,8 +58,8 @@ public sealed class ReferringSegmentationTask : ITrainingTask
 
     public ReferringSegmentationTask(TrainConfig config)
     {
-        _modelSection = Section<ReferringModelSection>(config.Model, "model");
-        _data = Section<ReferringDataSection>(config.Data, "data");
+        _modelSection = TrainConfig.Section<ReferringModelSection>(config.Model, "model");
+        _data = TrainConfig.Section<ReferringDataSection>(config.Data, "data", required: true);
         if (_data.BatchSize < 1) throw new BadInputException("data.batch_size must be >= 1");
         _seed = config.Run.Seed;
         _dataset = ReferDataset.Open(_data.Dataset);
@@ -99,13 +93,6 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     public static IEnumerable<string> Corpus(ReferDataset dataset) =>
         new[] { ConversationTemplate.LlavaV1.Conversation(ReferringConversation.Question("x"), ReferringConversation.AnswerText) }
             .Concat(dataset.Refs.SelectMany(r => r.Sentences).Select(s => s.Sent));
-
-    static T Section<T>(JsonElement? e, string name) where T : new()
-    {
-        if (e is not { ValueKind: JsonValueKind.Object } obj) return new T();
-        try { return obj.Deserialize<T>(Json) ?? new T(); }
-        catch (JsonException ex) { throw new BadInputException($"config {name}: {ex.Message}"); }
-    }
 
     /// <summary>What an image contributes, computed once: SAM embedding, input size, label map, vision pixels.</summary>
     public sealed record ImageCache(Tensor SamEmbedding, Tensor SamPixels, (int H, int W) InputSize, Tensor Labels, Tensor VisionPixels, int Regions);

@@ -63,8 +63,8 @@ public sealed class SamTrainingTask : ITrainingTask
 
     public SamTrainingTask(TrainConfig config)
     {
-        var modelSection = Section<ModelSection>(config.Model, "model");
-        _data = Section<SamDataConfig>(config.Data, "data");
+        var modelSection = TrainConfig.Section<ModelSection>(config.Model, "model");
+        _data = TrainConfig.Section<SamDataConfig>(config.Data, "data", required: true);
         _data.Prompts.Validate();
         if (string.IsNullOrEmpty(_data.Dir)) throw new BadInputException("config: data.dir is required (a refer-format dataset folder)");
         if (_data.BatchImages < 1) throw new BadInputException("config: data.batch_images must be >= 1");
@@ -81,20 +81,6 @@ public sealed class SamTrainingTask : ITrainingTask
         torch.manual_seed(config.Run.Seed);  // the initial weights are a function of the seed too
         _model = modelSection.Init is { } init ? SamModel.FromCheckpoint(samConfig, init) : new SamModel(samConfig);
         TrainableParameters = _model.parameters().ToList();
-    }
-
-    static T Section<T>(JsonElement? section, string name) where T : new()
-    {
-        if (section is not { ValueKind: JsonValueKind.Object } s) return name == "data"
-            ? throw new BadInputException("config: a data section is required for SAM training") : new T();
-        try
-        {
-            return s.Deserialize<T>(Json) ?? new T();
-        }
-        catch (JsonException e)
-        {
-            throw new BadInputException($"config: {name} section: {e.Message}");
-        }
     }
 
     /// <summary>A registry name ("shapes_sam") or an inline <see cref="SamModelConfig"/> in snake_case.</summary>

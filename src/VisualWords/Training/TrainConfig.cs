@@ -54,6 +54,31 @@ public sealed record TrainConfig
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    static readonly JsonSerializerOptions SectionJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    /// <summary>
+    /// Reads a task's own view of the <c>model</c> or <c>data</c> section (snake_case, unknown fields
+    /// refused); an absent section gives the defaults unless <paramref name="required"/>.
+    /// </summary>
+    public static T Section<T>(JsonElement? section, string name, bool required = false) where T : new()
+    {
+        if (section is not { ValueKind: JsonValueKind.Object } s)
+            return required ? throw new BadInputException($"config: a {name} section is required") : new T();
+        try
+        {
+            return s.Deserialize<T>(SectionJson) ?? new T();
+        }
+        catch (JsonException e)
+        {
+            throw new BadInputException($"config: {name} section: {e.Message}");
+        }
+    }
+
     void Validate(string what)
     {
         void Check(bool ok, string msg)
