@@ -1,0 +1,29 @@
+using VisualWords.Imaging;
+using VisualWords.Segmenter;
+
+namespace VisualWords.Tests.Segmenter;
+
+/// <summary>The model in models/visualwords-shapes loads strictly and answers the README's quick start.</summary>
+public class ShippedModelTests
+{
+    static string RepoRoot()
+    {
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        while (d != null && !File.Exists(Path.Combine(d.FullName, "VisualWords.slnx"))) d = d.Parent;
+        return d?.FullName ?? throw new InvalidOperationException("repository root not found above the test binaries");
+    }
+
+    [Fact]
+    public void Shipped_model_segments_the_quick_start_scene()
+    {
+        var folder = Path.Combine(RepoRoot(), "models", "visualwords-shapes");
+        using var seg = ReferringSegmenter.Load(folder);
+        var image = ImageIO.Load(Fixtures.Path("shapes", "scene.png"));
+        using var session = seg.Open(image);
+        Assert.InRange(session.VisualTokenCount, 1, seg.Model.Config.Superpixels.MaxRegions);
+        var r = session.Segment("the red hexagon");
+        Assert.Contains("[SEG]", r.Answer);
+        Assert.Single(r.Masks);
+        Assert.Equal(image.Width * image.Height, r.Mask.Length);
+    }
+}
