@@ -1,3 +1,4 @@
+using VisualWords.Runtime;
 using System.CommandLine;
 using Spectre.Console;
 using VisualWords.Training;
@@ -18,6 +19,7 @@ public static class TrainCommand
         cmd.SetAction(r =>
         {
             GlobalOptions.Apply(r);
+            NativeHeap.KeepFreedMemory();  // training re-allocates the same large temporaries every step
             var cfg = TrainConfig.Load(r.GetValue(config)!);
             using var task = TrainingTasks.Create(cfg);
             IReadOnlyList<StepMetrics> history = [];

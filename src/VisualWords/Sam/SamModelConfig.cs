@@ -109,8 +109,17 @@ public sealed record SamModelConfig(
             GlobalAttnIndexes: [0, 1, 2, 3], OutChans: 64, WindowSize: 0),
         null, PromptEmbedDim: 64, DecoderHeads: 4, DecoderMlpDim: 256, IouHeadHiddenDim: 64, EmbeddingPatchSize: 8);
 
+    /// <summary>
+    /// The ShapesWorld SAM at a finer grid: 4 px patches give a 32 x 32 embedding (low-res masks at the
+    /// full 128 px input), so a 10 px object covers several tokens; windowed (8 x 8) and global blocks alternate.
+    /// </summary>
+    public static readonly SamModelConfig ShapesSam32 = new("shapes_sam32",
+        new ImageEncoderViTConfig(ImgSize: 128, PatchSize: 4, EmbedDim: 96, Depth: 4, NumHeads: 4,
+            GlobalAttnIndexes: [1, 3], OutChans: 64, WindowSize: 8),
+        null, PromptEmbedDim: 64, DecoderHeads: 4, DecoderMlpDim: 256, IouHeadHiddenDim: 64, EmbeddingPatchSize: 4);
+
     public static IReadOnlyDictionary<string, SamModelConfig> Registry { get; } =
-        new[] { VitB, VitL, VitH, VitT, VitTiny, ShapesSam }.ToDictionary(c => c.Name);
+        new[] { VitB, VitL, VitH, VitT, VitTiny, ShapesSam, ShapesSam32 }.ToDictionary(c => c.Name);
 
     /// <summary>Looks up a model type by name (vit_b, vit_l, vit_h, vit_t, vit_tiny, shapes_sam).</summary>
     public static SamModelConfig Get(string modelType) =>
