@@ -40,9 +40,9 @@ public static class SuperpixelsEvalCommand
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"{sp.Name} on {images.Count} images", maxValue: images.Count);
-                    score = SuperpixelEvaluation.Run(sp, images, done => task.Value = done);
+                    score = SuperpixelEvaluation.Run(sp, images, done => task.Value = done, Label(sp));
                 });
-            AnsiConsole.Write(Table(score));
+            Console.WriteLine(Table(score));
             if (r.GetValue(json) is { } path)
                 AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new
                 {
@@ -60,14 +60,17 @@ public static class SuperpixelsEvalCommand
         return cmd;
     }
 
-    static Table Table(SuperpixelScore s)
-    {
-        var t = new Table().AddColumns("method", "images", "ASA", "BR (2 px)", "UE", "object recall", "small", "large", "regions/image", "ms/image");
-        t.AddRow(Markup.Escape(s.Method), s.Images.ToString(), F(s.Asa), F(s.BoundaryRecall), F(s.UndersegmentationError),
-            $"{F(s.ObjectRecall)} ({s.Objects})", $"{F(s.SmallObjectRecall)} ({s.SmallObjects})", $"{F(s.LargeObjectRecall)} ({s.LargeObjects})",
-            s.RegionsPerImage.ToString("F1"), s.MillisecondsPerImage.ToString("F1"));
-        return t;
-    }
+    /// <summary>A Markdown table (stdout stays readable when redirected, and pastes into docs as is).</summary>
+    static string Table(SuperpixelScore s) => string.Join('\n',
+        "| method | images | ASA | BR (2 px) | UE | object recall (n) | small (n) | large (n) | regions/image | ms/image |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        $"| {s.Method} | {s.Images} | {F(s.Asa)} | {F(s.BoundaryRecall)} | {F(s.UndersegmentationError)} | " +
+        $"{F(s.ObjectRecall)} ({s.Objects}) | {F(s.SmallObjectRecall)} ({s.SmallObjects}) | {F(s.LargeObjectRecall)} ({s.LargeObjects}) | " +
+        $"{s.RegionsPerImage:F1} | {s.MillisecondsPerImage:F1} |");
+
+    /// <summary>The method's name, with the everything mode for the semantic method.</summary>
+    static string Label(ISuperpixelizer sp) =>
+        sp is SemanticSuperpixelizer s ? $"{sp.Name} ({s.Generator.Config.Mode.ToString().ToLowerInvariant()})" : sp.Name;
 
     static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("F4");
 }

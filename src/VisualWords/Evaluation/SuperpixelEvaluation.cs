@@ -39,7 +39,8 @@ public static class SuperpixelEvaluation
     }
 
     /// <param name="progress">Called after each image with the number done.</param>
-    public static SuperpixelScore Run(ISuperpixelizer method, IReadOnlyList<InstanceImage> images, Action<int>? progress = null)
+    /// <param name="label">Name in the score (default: the method's name).</param>
+    public static SuperpixelScore Run(ISuperpixelizer method, IReadOnlyList<InstanceImage> images, Action<int>? progress = null, string? label = null)
     {
         var scores = new List<ImageScore>();
         double ms = 0;
@@ -53,7 +54,7 @@ public static class SuperpixelEvaluation
             scores.Add(ScoreImage(partition, objects));
             progress?.Invoke(scores.Count);
         }
-        return Summarise(method.Name, scores, ms);
+        return Summarise(label ?? method.Name, scores, ms);
     }
 
     public static SuperpixelScore Summarise(string method, IReadOnlyList<ImageScore> scores, double totalMilliseconds)

@@ -113,6 +113,9 @@ public sealed partial class SamAutomaticMaskGenerator
         var valid = lowRes.narrow(2, 0, frame.ValidH).narrow(3, 0, frame.ValidW).flatten(0, 1);   // L·outputs × vh × vw
         var stability = StabilityScore.Calculate(valid, SamModel.MaskThreshold, Config.StabilityScoreOffset);
         var masks = valid > SamModel.MaskThreshold;
+        // Coverage counts only a mask's confident core (the inner mask of its stability score): a point
+        // near its edge, e.g. on a small object the low-res mask bleeds over, is still prompted.
+        var confident = valid > SamModel.MaskThreshold + Config.StabilityScoreOffset;
         var boxes = frame.ToCropPixels(MaskBoxes.BatchedMaskToBox(masks));
         var ok = Config.StabilityScoreThresh > 0 ? stability >= Config.StabilityScoreThresh : ones_like(stability, ScalarType.Bool);
         ok = ok.logical_and(CropEdges.IsBoxNearCropEdge(boxes, frame.Crop, frame.ImageH, frame.ImageW).logical_not());
@@ -125,8 +128,7 @@ public sealed partial class SamAutomaticMaskGenerator
             int l = (int)(row / outputs), output = (int)(row % outputs), point = batch[(int)live[l]];
             float iou = iouAll[live[l] * outputs + output];
             if (!okArr[row] || (Config.PredIouThresh > 0 && !(iou > Config.PredIouThresh))) continue;
-            var mask = masks[row].contiguous().data<bool>().ToArray();
-            frame.Coverage!.Add(mask);
+            frame.Coverage!.Add(confident[row].contiguous().data<bool>().ToArray());
             int level = MultimaskLevel.FromAreas(output, lowAreas.AsSpan((int)(l * outputs), (int)outputs));
             var logits = lowFlat[row].unsqueeze(0).clone();
             found.Add(new LowResCandidate(logits.MoveToOuterDisposeScope(), iou, stab[row], boxArr[(4 * row)..(4 * row + 4)],
