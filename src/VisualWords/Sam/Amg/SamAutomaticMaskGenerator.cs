@@ -20,9 +20,6 @@ public sealed partial class SamAutomaticMaskGenerator
 {
     // Masks upscaled to the crop size at once: bounds the float logits held in memory.
     const int UpscaleChunk = 32;
-    // Prompts whose low-res masks are decoded at once (the upscaling convolutions' activations are
-    // 8 MB per prompt at SAM's sizes, the largest tensors of the decoder).
-    const int MaskChunk = 16;
 
     readonly SamPredictor _predictor;
     readonly List<Tensor> _grids;
@@ -36,6 +33,21 @@ public sealed partial class SamAutomaticMaskGenerator
     /// Same results either way (to float rounding); the switch exists for the benchmark.
     /// </summary>
     public bool ShareImageWork { get; set; } = true;
+
+    /// <summary>
+    /// Prompts that go through the shared decoder at once. Every image-side tensor of the decoder is
+    /// B × 4096 × 256 floats (4 MB per prompt at SAM's sizes, 8 MB for the upscaling activations), so
+    /// this, not the grid and not <see cref="AutomaticMaskGeneratorConfig.PointsPerBatch"/>, bounds the
+    /// decoder's memory. Every op is per prompt, so the records do not depend on it (tests check).
+    /// </summary>
+    public int PromptChunk
+    {
+        get => _promptChunk;
+        set => _promptChunk = value >= 1 ? value : throw new BadInputException($"prompt chunk must be at least 1 (got {value})");
+    }
+    int _promptChunk = DefaultPromptChunk;
+
+    public const int DefaultPromptChunk = 16;
 
     /// <summary>Where the time of the last <see cref="Generate(int, int, Func{CropBox, Tensor})"/> went.</summary>
     public AmgTimings LastTimings { get; private set; } = new();
@@ -163,6 +175,7 @@ public sealed partial class SamAutomaticMaskGenerator
     {
         using var scope = NewDisposeScope();
         var (lowRes, iouAll, live) = DecodeBatch(inputPoints, decoder);
+        if (live.Length == 0) return [];
         long outputs = iouAll.Length / points.shape[0];
         // Levels from each point's outputs before any filtering (area on the low-res logits).
         var lowAreas = (lowRes > SamModel.MaskThreshold).sum([-1, -2]).to(ScalarType.Int64).cpu().data<long>().ToArray();
@@ -223,14 +236,29 @@ public sealed partial class SamAutomaticMaskGenerator
             LastTimings.Prompts += b;
             if (decoder is null)
             {
-                var lowRes = _predictor.PredictLowRes(inputPoints.unsqueeze(1), ones([b, 1], ScalarType.Int64), null, null,
+                var generic = _predictor.PredictLowRes(inputPoints.unsqueeze(1), ones([b, 1], ScalarType.Int64), null, null,
                     multimaskOutput: true, extraSparse: null, out var iouPred);
-                return (lowRes, iouPred.to(ScalarType.Float32).cpu().flatten().data<float>().ToArray(), Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray());
+                return (generic, iouPred.to(ScalarType.Float32).cpu().flatten().data<float>().ToArray(), Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray());
             }
-            using var attended = decoder.Attend(inputPoints);
-            var iou = attended.Iou.to(ScalarType.Float32).cpu();
-            var live = (Config.PredIouThresh > 0 ? (iou > Config.PredIouThresh).any(1).nonzero().squeeze(1) : arange(b)).data<long>().ToArray();
-            return (LiveMasks(decoder, attended, live), iou.flatten().data<float>().ToArray(), live);
+            var iouParts = new List<float>();
+            var liveParts = new List<long>();
+            var masks = new List<Tensor>();
+            for (long start = 0; start < b; start += PromptChunk)
+            {
+                using var chunk = inputPoints.narrow(0, start, Math.Min(PromptChunk, b - start));
+                using var attended = decoder.Attend(chunk);
+                using var iou = attended.Iou.to(ScalarType.Float32).cpu();
+                iouParts.AddRange(iou.flatten().data<float>().ToArray());
+                using var liveMask = Config.PredIouThresh > 0 ? (iou > Config.PredIouThresh).any(1) : ones(iou.shape[0], ScalarType.Bool);
+                using var liveIdx = liveMask.nonzero();
+                if (liveIdx.numel() == 0) continue;
+                var live = liveIdx.flatten().data<long>().ToArray();
+                liveParts.AddRange(live.Select(i => i + start));
+                masks.Add(LiveMasks(decoder, attended, live));
+            }
+            var lowRes = masks.Count switch { 0 => empty([0, 1, 1, 1]), 1 => masks[0], _ => cat(masks, 0) };
+            if (masks.Count > 1) foreach (var m in masks) m.Dispose();
+            return (lowRes, iouParts.ToArray(), liveParts.ToArray());
         }
         finally
         {
@@ -238,22 +266,14 @@ public sealed partial class SamAutomaticMaskGenerator
         }
     }
 
-    /// <summary>Low-res logits of the <paramref name="live"/> prompts, decoded <see cref="MaskChunk"/> at a time.</summary>
+    /// <summary>Low-res logits of the <paramref name="live"/> prompts of <paramref name="attended"/>.</summary>
     static Tensor LiveMasks(PointPromptDecoder decoder, AttendedPrompts attended, long[] live)
     {
-        if (live.Length == 0) return empty([0, attended.Iou.shape[1], 1, 1]);
-        var parts = new List<Tensor>();
-        foreach (var chunk in BatchIterator.Batches(live, MaskChunk))
-        {
-            using var idx = tensor(chunk.ToArray());
-            using var q = attended.Queries.index_select(0, idx);
-            using var k = attended.Keys.index_select(0, idx);
-            parts.Add(decoder.Masks(q, k));
-        }
-        if (parts.Count == 1) return parts[0];
-        var all = cat(parts, 0);
-        foreach (var p in parts) p.Dispose();
-        return all;
+        if (live.Length == attended.Keys.shape[0]) return decoder.Masks(attended.Queries, attended.Keys);
+        using var idx = tensor(live);
+        using var q = attended.Queries.index_select(0, idx);
+        using var k = attended.Keys.index_select(0, idx);
+        return decoder.Masks(q, k);
     }
 
     List<Candidate> RemoveSmallRegions(List<Candidate> all, int h, int w, double nmsThresh)
