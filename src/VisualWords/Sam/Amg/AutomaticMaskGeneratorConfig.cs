@@ -68,6 +68,12 @@ public sealed record AutomaticMaskGeneratorConfig
     /// </summary>
     public int FastCoarseStride { get; init; } = 4;
 
+    /// <summary>
+    /// Fast mode: a finer grid point is skipped only when kept masks cover every low-res pixel within
+    /// this many pixels of it (2 measured best of 0–2 on ShapesWorld val; docs/superpixels.md).
+    /// </summary>
+    public int FastCoverageMargin { get; init; } = 2;
+
     public void Validate()
     {
         if ((PointsPerSide is null) == (PointGrids is null))
@@ -84,6 +90,7 @@ public sealed record AutomaticMaskGeneratorConfig
         if (CropNLayers < 0) throw new BadInputException($"crop_n_layers must be >= 0 (got {CropNLayers})");
         if (CropOverlapRatio is < 0 or >= 1) throw new BadInputException($"crop_overlap_ratio must be in [0, 1) (got {CropOverlapRatio})");
         if (CropNPointsDownscaleFactor < 1) throw new BadInputException($"crop_n_points_downscale_factor must be >= 1 (got {CropNPointsDownscaleFactor})");
+        if (FastCoverageMargin < 0) throw new BadInputException($"fast coverage margin must be >= 0 (got {FastCoverageMargin})");
         if (FastCoarseStride < 1) throw new BadInputException($"fast coarse stride must be at least 1 (got {FastCoarseStride})");
         if (MinMaskRegionArea < 0) throw new BadInputException($"min_mask_region_area must be >= 0 (got {MinMaskRegionArea})");
     }

@@ -54,11 +54,19 @@ public sealed class CoverageMap(int height, int width)
         for (int p = 0; p < mask.Length; p++) _covered[p] |= mask[p];
     }
 
-    /// <summary>Whether the pixel holding (x, y) (continuous coordinates of this frame) is covered; outside the frame counts as not covered.</summary>
-    public bool Covered(double x, double y)
+    /// <summary>
+    /// Whether the pixel holding (x, y) (continuous coordinates of this frame) and every pixel within
+    /// <paramref name="margin"/> of it (a (2m+1)² window, clipped to the frame) are covered; a point
+    /// outside the frame is not covered.
+    /// </summary>
+    public bool Covered(double x, double y, int margin = 0)
     {
         int px = (int)Math.Floor(x), py = (int)Math.Floor(y);
-        return px >= 0 && py >= 0 && px < Width && py < Height && _covered[py * Width + px];
+        if (px < 0 || py < 0 || px >= Width || py >= Height) return false;
+        for (int yy = Math.Max(0, py - margin); yy <= Math.Min(Height - 1, py + margin); yy++)
+            for (int xx = Math.Max(0, px - margin); xx <= Math.Min(Width - 1, px + margin); xx++)
+                if (!_covered[yy * Width + xx]) return false;
+        return true;
     }
 
     /// <summary>Fraction of the frame covered.</summary>

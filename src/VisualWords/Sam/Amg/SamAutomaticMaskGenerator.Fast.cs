@@ -9,7 +9,9 @@ namespace VisualWords.Sam.Amg;
 /// <list type="number">
 /// <item>prompts follow <see cref="CoarseToFine.Levels"/>: a sparse lattice first, then each finer
 ///   lattice's points only where no mask kept so far covers them (<see cref="CoverageMap"/> on the
-///   low-res masks); a point on a thing that already has a mask would mostly add duplicates for NMS;</item>
+///   low-res masks); a point on a thing that already has a mask would mostly add duplicates for NMS.
+///   Covered means inside the confident core (logit above the stability offset) of kept masks, with a
+///   margin around the point, so small things a coarse mask bleeds over still get their own prompt;</item>
 /// <item>filters run on the low-res logits (the valid, unpadded part): predicted IoU (as exact),
 ///   stability score on the low-res logits instead of the upscaled ones, crop-edge test and box NMS
 ///   with low-res boxes scaled to the crop; NMS prunes the kept masks after each level;</item>
@@ -79,7 +81,8 @@ public sealed partial class SamAutomaticMaskGenerator
             Coverage = new CoverageMap((int)ValidH, (int)ValidW);
         }
 
-        public bool Covered(double inputX, double inputY) => Coverage is { } c && c.Covered(inputX * Scale, inputY * Scale);
+        public bool Covered(double inputX, double inputY) =>
+            Coverage is { } c && c.Covered(inputX * Scale, inputY * Scale, owner.Config.FastCoverageMargin);
 
         /// <summary>XYXY low-res boxes [N, 4] → crop pixels (outer pixel edges, so a box never shrinks).</summary>
         public Tensor ToCropPixels(Tensor lowBoxes)

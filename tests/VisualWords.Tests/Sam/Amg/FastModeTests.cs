@@ -41,7 +41,26 @@ public class FastModeTests
         Assert.False(map.Covered(-0.5, 0.5));      // outside the frame
         Assert.False(map.Covered(3.0, 1.0));
         Assert.Equal(2.0 / 6, map.Fraction, 12);
+        // With a margin every pixel of the window must be covered: (2, 1)'s window reaches (1, 0)–(2, 1).
+        Assert.False(map.Covered(2.5, 1.5, margin: 1));
+        map.Add([false, true, true, false, true, true]);
+        Assert.True(map.Covered(2.5, 1.5, margin: 1));
+        Assert.False(map.Covered(1.5, 1.5, margin: 1));   // (0, 0) and (0, 1) are not covered
         Assert.Throws<ArgumentException>(() => map.Add([true]));
+    }
+
+    [Theory]
+    [InlineData(AmgMode.Exact)]
+    [InlineData(AmgMode.Fast)]
+    public void NoSurvivorsGiveNoRecords(AmgMode mode)
+    {
+        using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
+        // A predicted IoU is never above 1: nothing passes, and no prompt's masks are decoded.
+        var gen = new SamAutomaticMaskGenerator(model, new AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 1, Mode = mode });
+        Assert.Empty(gen.Generate(240, 360, _ => embeddings["crop0"].clone()));
+        Assert.Equal(16, gen.LastTimings.Prompts);
+        Assert.Equal(0, gen.LastTimings.Upscale);
     }
 
     [Fact]
