@@ -2,6 +2,7 @@ using VisualWords.Checkpoints;
 using VisualWords.Sam;
 using VisualWords.Sam.Amg;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace VisualWords.Tests.Sam.Amg;
 
@@ -56,10 +57,19 @@ public class FastModeTests
     {
         using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
         using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
-        // A predicted IoU is never above 1: nothing passes, and no prompt's masks are decoded.
-        var gen = new SamAutomaticMaskGenerator(model, new AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 1, Mode = mode });
+        var everything = new AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 0, StabilityScoreThresh = 0, BoxNmsThresh = 1 };
+        var all = new SamAutomaticMaskGenerator(model, everything).Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.Equal(48, all.Count);
+        // The filter keeps IoU above the threshold: prompt the points whose highest prediction is at most 1 (the
+        // head is unbounded, a threshold is not) with that highest value as threshold; nothing passes, and
+        // no prompt's masks are decoded.
+        var points = all.GroupBy(r => (r.PointCoords[0], r.PointCoords[1])).Where(g => g.Max(r => r.PredictedIou) <= 1).ToList();
+        Assert.NotEmpty(points);
+        using var grid = tensor(points.SelectMany(g => new[] { g.Key.Item1 / 360, g.Key.Item2 / 240 }).ToArray(), [points.Count, 2]);
+        var config = new AutomaticMaskGeneratorConfig { PointsPerSide = null, PointGrids = [grid], PredIouThresh = points.Max(g => g.Max(r => r.PredictedIou)), Mode = mode };
+        var gen = new SamAutomaticMaskGenerator(model, config);
         Assert.Empty(gen.Generate(240, 360, _ => embeddings["crop0"].clone()));
-        Assert.Equal(16, gen.LastTimings.Prompts);
+        Assert.Equal(points.Count, gen.LastTimings.Prompts);
         Assert.Equal(0, gen.LastTimings.Upscale);
     }
 
