@@ -62,15 +62,19 @@ public static class SuperpixelsEvalCommand
 
     /// <summary>A Markdown table (stdout stays readable when redirected, and pastes into docs as is).</summary>
     static string Table(SuperpixelScore s) => string.Join('\n',
-        "| method | images | ASA | BR (2 px) | UE | object recall (n) | small (n) | large (n) | regions/image | ms/image |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| method | images | ASA | BR (2 px) | UE | object recall (n) | small (n) | large (n) | regions/image | ms/image | CPU ms/image |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         $"| {s.Method} | {s.Images} | {F(s.Asa)} | {F(s.BoundaryRecall)} | {F(s.UndersegmentationError)} | " +
         $"{F(s.ObjectRecall)} ({s.Objects}) | {F(s.SmallObjectRecall)} ({s.SmallObjects}) | {F(s.LargeObjectRecall)} ({s.LargeObjects}) | " +
-        $"{s.RegionsPerImage:F1} | {s.MillisecondsPerImage:F1} |");
+        $"{s.RegionsPerImage:F1} | {s.MillisecondsPerImage:F1} | {s.CpuMillisecondsPerImage:F1} |");
 
     /// <summary>The method's name, with the everything mode for the semantic method.</summary>
-    static string Label(ISuperpixelizer sp) =>
-        sp is SemanticSuperpixelizer s ? $"{sp.Name} ({s.Generator.Config.Mode.ToString().ToLowerInvariant()})" : sp.Name;
+    static string Label(ISuperpixelizer sp) => sp switch
+    {
+        SemanticSuperpixelizer s => $"{sp.Name} ({s.Generator.Config.Mode.ToString().ToLowerInvariant()})",
+        SlicSuperpixelizer s => $"slic ({s.Config.Segments} segments)",
+        _ => SuperpixelMasks.Describe(sp),
+    };
 
     static string F(double v) => double.IsNaN(v) ? "-" : v.ToString("F4");
 }
