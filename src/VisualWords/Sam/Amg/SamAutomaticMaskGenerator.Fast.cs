@@ -175,11 +175,7 @@ public sealed partial class SamAutomaticMaskGenerator
             var sel = CropEdges.IsBoxNearCropEdge(boxes, crop, imageH, imageW).logical_not().nonzero().squeeze(1);
             LastTimings.Filters += clock.Elapsed.TotalSeconds;
             if (sel.numel() == 0) continue;
-            clock.Restart();
-            var selIdx = sel.data<long>().ToArray();
-            var rles = MaskRle.Encode(CropEdges.UncropMasks(masks.index_select(0, sel), crop, imageH, imageW));
-            LastTimings.Rle += clock.Elapsed.TotalSeconds;
-            var boxArr = boxes.index_select(0, sel).contiguous().data<long>().ToArray();
+            var (selIdx, rles, boxArr) = EncodeSelected(masks, boxes, sel, crop, imageH, imageW);
             for (int j = 0; j < selIdx.Length; j++)
             {
                 var c = chunk[(int)selIdx[j]];

@@ -204,11 +204,7 @@ public sealed partial class SamAutomaticMaskGenerator
             var sel = ok.nonzero().squeeze(1);
             LastTimings.Filters += clock.Elapsed.TotalSeconds;
             if (sel.numel() == 0) continue;
-            clock.Restart();
-            var selIdx = sel.data<long>().ToArray();
-            var rles = MaskRle.Encode(CropEdges.UncropMasks(masks.index_select(0, sel), crop, imageH, imageW));
-            LastTimings.Rle += clock.Elapsed.TotalSeconds;
-            var boxArr = boxes.index_select(0, sel).contiguous().data<long>().ToArray();
+            var (selIdx, rles, boxArr) = EncodeSelected(masks, boxes, sel, crop, imageH, imageW);
             var stab = stability.index_select(0, sel).data<float>().ToArray();
             for (int j = 0; j < selIdx.Length; j++)
             {
@@ -220,6 +216,18 @@ public sealed partial class SamAutomaticMaskGenerator
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// The selected rows of a chunk of crop-frame masks as image-frame RLE, with their boxes (XYXY, crop
+    /// frame, flattened) and their row indices.
+    /// </summary>
+    (long[] Rows, List<MaskRle> Rles, long[] Boxes) EncodeSelected(Tensor masks, Tensor boxes, Tensor sel, CropBox crop, int imageH, int imageW)
+    {
+        var clock = Stopwatch.StartNew();
+        var rles = MaskRle.Encode(CropEdges.UncropMasks(masks.index_select(0, sel), crop, imageH, imageW));
+        LastTimings.Rle += clock.Elapsed.TotalSeconds;
+        return (sel.data<long>().ToArray(), rles, boxes.index_select(0, sel).contiguous().data<long>().ToArray());
     }
 
     /// <summary>
