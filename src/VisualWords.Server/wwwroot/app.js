@@ -1,0 +1,194 @@
+// The VisualWords page: upload or pick an image, ask for expressions, show each mask as a tint
+// with a black-white-black contour (visible on any object colour), keep a history per image.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { imageId: null, blob: null, name: null, history: [], current: -1 };
+// Read by the browser test and handy in the console.
+window.visualWords = state;
+
+function setStatus(text, kind) {
+  $("status").textContent = text;
+  document.body.dataset.state = kind;
+}
+
+async function problemText(response) {
+  try {
+    const p = await response.json();
+    return `${p.title || response.status}: ${p.detail || ""}`;
+  } catch {
+    return `HTTP ${response.status}`;
+  }
+}
+
+async function checkModel() {
+  const pill = $("model-status");
+  const r = await fetch("readyz");
+  pill.textContent = r.ok ? "model: ready" : "model: " + (await problemText(r));
+  pill.className = "pill " + (r.ok ? "ready" : "error");
+  if (!r.ok) setTimeout(checkModel, 2000);
+}
+
+async function openImage(blob, name) {
+  setStatus(`Uploading ${name}…`, "uploading");
+  const form = new FormData();
+  form.append("image", blob, name);
+  const started = performance.now();
+  const r = await fetch("api/images", { method: "POST", body: form });
+  if (!r.ok) return setStatus(await problemText(r), "error");
+  const info = await r.json();
+  Object.assign(state, { imageId: info.id, blob, name, history: [], current: -1 });
+  const url = URL.createObjectURL(blob);
+  await new Promise((resolve) => { $("photo").onload = resolve; $("photo").src = url; });
+  sizeStage(info.width, info.height);
+  $("words").src = `api/images/${info.id}/words`;
+  $("stage").hidden = false;
+  $("drop-hint").hidden = true;
+  for (const id of ["expression", "go", "words-toggle"]) $(id).disabled = false;
+  const o = info.open_ms;
+  $("image-info").textContent = `${info.width}×${info.height}, ${info.tokens.visual_words} visual words (a patch projector: ${info.tokens.patches} tokens)`;
+  renderHistory();
+  clearOverlay();
+  setStatus(`Ready: opened in ${Math.round(performance.now() - started)} ms ` +
+    `(SAM ${ms(o.sam_encoder)}, visual words ${ms(o.visual_words)}, LLM prefix ${ms(o.prefix)}${info.cache_hit ? ", cached" : ""}). Type an expression.`, "ready");
+  $("expression").focus();
+}
+
+function sizeStage(width, height) {
+  // Small images (ShapesWorld is 128 px) are scaled up by a whole factor so pixels stay square.
+  const fit = Math.min(640 / width, 480 / height);
+  const scale = fit >= 1 ? Math.floor(fit) : fit;
+  for (const el of [$("photo"), $("words"), $("overlay")]) {
+    el.style.width = `${Math.round(width * scale)}px`;
+    el.style.height = `${Math.round(height * scale)}px`;
+  }
+  $("stage").style.width = `${Math.round(width * scale)}px`;
+}
+
+const ms = (v) => `${Math.round(v)} ms`;
+
+async function segment(expression) {
+  setStatus(`Segmenting “${expression}”…`, "segmenting");
+  const started = performance.now();
+  let r = await postSegment(expression);
+  if (r.status === 404 && state.blob) {
+    // The server no longer holds this image (evicted or restarted): upload it again once.
+    const form = new FormData();
+    form.append("image", state.blob, state.name);
+    form.append("expression", expression);
+    r = await fetch("api/segment", { method: "POST", body: form });
+  }
+  if (r.status === 429) return setStatus(`The server is busy; try again in ${r.headers.get("Retry-After") || "a few"} s.`, "error");
+  if (!r.ok) return setStatus(await problemText(r), "error");
+  const body = await r.json();
+  const result = body.results[0];
+  result.round_trip_ms = performance.now() - started;
+  result.tokens = body.image.tokens;
+  state.history.push(result);
+  await show(state.history.length - 1);
+  setStatus(`“${expression}” → ${result.answer}`, "done");
+}
+
+function postSegment(expression) {
+  return fetch("api/segment", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ image_id: state.imageId, expressions: [expression] }),
+  });
+}
+
+async function show(index) {
+  state.current = index;
+  state.last = state.history[index];
+  renderHistory();
+  await drawMask(state.last.mask_png);
+}
+
+function renderHistory() {
+  const list = $("history");
+  list.replaceChildren(...state.history.map((h, i) => {
+    const li = document.createElement("li");
+    li.className = i === state.current ? "current" : "";
+    li.dataset.index = i;
+    const t = h.timings_ms;
+    li.innerHTML = `<div class="expr"></div><div class="answer"></div>` +
+      `<div class="meta">${h.area} px · ${ms(h.round_trip_ms)} round trip (LLM ${ms(t.llm)}, decoder ${ms(t.decoder)}) · ` +
+      `${h.tokens.visual_words} visual tokens vs ${h.tokens.patches} patches</div>`;
+    li.querySelector(".expr").textContent = h.expression;
+    li.querySelector(".answer").textContent = h.mask_count === 0 ? `${h.answer} (no [SEG]: empty mask)` : h.answer;
+    li.onclick = () => show(i);
+    return li;
+  }));
+}
+
+function clearOverlay() {
+  const c = $("overlay");
+  c.getContext("2d").clearRect(0, 0, c.width, c.height);
+  delete c.dataset.maskShown;
+}
+
+async function drawMask(dataUrl) {
+  const photo = $("photo");
+  const w = parseInt(photo.style.width, 10), h = parseInt(photo.style.height, 10);
+  const mask = await loadImage(dataUrl);
+  const c = $("overlay");
+  c.width = w; c.height = h;
+  const ctx = c.getContext("2d");
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(mask, 0, 0, w, h);
+  const src = ctx.getImageData(0, 0, w, h);
+  const inside = (x, y) => x >= 0 && y >= 0 && x < w && y < h && src.data[(y * w + x) * 4] > 127;
+  const out = ctx.createImageData(w, h);
+  const put = (i, r, g, b, a) => { out.data[i] = r; out.data[i + 1] = g; out.data[i + 2] = b; out.data[i + 3] = a; };
+  const edge = (x, y) => inside(x, y) && !(inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      const near = edge(x - 1, y) || edge(x + 1, y) || edge(x, y - 1) || edge(x, y + 1);
+      if (edge(x, y)) put(i, 255, 255, 255, 255);          // white line on the boundary
+      else if (near) put(i, 0, 0, 0, 255);                 // black on both sides of it
+      else if (inside(x, y)) put(i, 0, 200, 255, 110);     // cyan tint
+    }
+  }
+  ctx.putImageData(out, 0, 0);
+  c.dataset.maskShown = "true";
+}
+
+function loadImage(url) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = reject;
+    img.src = url;
+  });
+}
+
+function wire() {
+  $("file").onchange = (e) => { const f = e.target.files[0]; if (f) openImage(f, f.name); };
+  for (const b of document.querySelectorAll("#examples button")) {
+    b.onclick = async () => {
+      const r = await fetch(b.dataset.src);
+      await openImage(await r.blob(), b.dataset.src.split("/").pop());
+      $("expression").value = b.dataset.hint;
+    };
+  }
+  const drop = $("drop");
+  drop.ondragover = (e) => { e.preventDefault(); drop.classList.add("over"); };
+  drop.ondragleave = () => drop.classList.remove("over");
+  drop.ondrop = (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    const f = e.dataTransfer.files[0];
+    if (f) openImage(f, f.name);
+  };
+  $("ask").onsubmit = (e) => {
+    e.preventDefault();
+    const text = $("expression").value.trim();
+    if (!text) return setStatus("Type an expression first.", "error");
+    segment(text);
+  };
+  $("words-toggle").onchange = (e) => { $("words").hidden = !e.target.checked; };
+}
+
+wire();
+checkModel();
