@@ -130,28 +130,64 @@ function clearOverlay() {
 async function drawMask(dataUrl) {
   const photo = $("photo");
   const w = parseInt(photo.style.width, 10), h = parseInt(photo.style.height, 10);
-  const mask = await loadImage(dataUrl);
+  const png = await loadImage(dataUrl);
   const c = $("overlay");
   c.width = w; c.height = h;
   const ctx = c.getContext("2d");
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(mask, 0, 0, w, h);
+  ctx.drawImage(png, 0, 0, w, h);
   const src = ctx.getImageData(0, 0, w, h);
-  const inside = (x, y) => x >= 0 && y >= 0 && x < w && y < h && src.data[(y * w + x) * 4] > 127;
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < mask.length; i++) mask[i] = src.data[i * 4] > 127 ? 1 : 0;
+  // Bands around the boundary: black outside, white inside, black again, then the tint; one of
+  // black or white contrasts with any object colour.
+  const core2 = erode(mask, w, h, 2), core3 = erode(core2, w, h, 1), outer = dilate(mask, w, h, 1);
   const out = ctx.createImageData(w, h);
-  const put = (i, r, g, b, a) => { out.data[i] = r; out.data[i + 1] = g; out.data[i + 2] = b; out.data[i + 3] = a; };
-  const edge = (x, y) => inside(x, y) && !(inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1));
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 4;
-      const near = edge(x - 1, y) || edge(x + 1, y) || edge(x, y - 1) || edge(x, y + 1);
-      if (edge(x, y)) put(i, 255, 255, 255, 255);          // white line on the boundary
-      else if (near) put(i, 0, 0, 0, 255);                 // black on both sides of it
-      else if (inside(x, y)) put(i, 0, 200, 255, 110);     // cyan tint
-    }
+  for (let i = 0; i < mask.length; i++) {
+    const rgba = core3[i] ? [0, 200, 255, 140]   // tint
+      : core2[i] ? [0, 0, 0, 255]                    // inner black line
+      : mask[i] ? [255, 255, 255, 255]               // white line on the boundary, 2 px
+      : outer[i] ? [0, 0, 0, 255]                    // outer black line
+      : null;
+    if (rgba) out.data.set(rgba, i * 4);
   }
   ctx.putImageData(out, 0, 0);
   c.dataset.maskShown = "true";
+}
+
+/** Pixels whose whole (2k+1)² neighbourhood is inside the mask (k rounds of 3x3 erosion). */
+function erode(mask, w, h, k) {
+  let cur = mask;
+  for (let round = 0; round < k; round++) {
+    const next = new Uint8Array(w * h);
+    for (let y = 1; y < h - 1; y++)
+      for (let x = 1; x < w - 1; x++) {
+        const i = y * w + x;
+        next[i] = cur[i] & cur[i - 1] & cur[i + 1] & cur[i - w] & cur[i + w] & cur[i - w - 1] & cur[i - w + 1] & cur[i + w - 1] & cur[i + w + 1];
+      }
+    cur = next;
+  }
+  return cur;
+}
+
+/** The mask grown by k pixels (3x3 dilation, k rounds). */
+function dilate(mask, w, h, k) {
+  let cur = mask;
+  for (let round = 0; round < k; round++) {
+    const next = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        let any = 0;
+        for (let dy = -1; dy <= 1 && !any; dy++)
+          for (let dx = -1; dx <= 1 && !any; dx++) {
+            const yy = y + dy, xx = x + dx;
+            if (yy >= 0 && xx >= 0 && yy < h && xx < w) any = cur[yy * w + xx];
+          }
+        next[y * w + x] = any;
+      }
+    cur = next;
+  }
+  return cur;
 }
 
 function loadImage(url) {
