@@ -22,7 +22,8 @@ public sealed class ServerMetrics
         _cacheHits = meter.CreateCounter<long>("vw.session_cache.hits", description: "Requests whose image session was cached");
         _cacheMisses = meter.CreateCounter<long>("vw.session_cache.misses", description: "Requests that had to open their image (SAM, visual words, LLM prefix)");
         _rejected = meter.CreateCounter<long>("vw.inference.rejected", description: "Requests refused with 429 because the inference queue was full");
-        _stage = meter.CreateHistogram<double>("vw.inference.stage.duration", unit: "s", description: "Seconds per inference stage (queue, open, segment)");
+        _stage = meter.CreateHistogram<double>("vw.inference.stage.duration", unit: "s", description: "Seconds per inference stage (queue, open, segment)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         meter.CreateObservableGauge("vw.inference.queue.length", () => queue.Waiting, description: "Requests waiting for an inference slot");
         meter.CreateObservableGauge("vw.inference.admitted", () => queue.Admitted, description: "Requests running or waiting");
         meter.CreateObservableGauge("vw.session_cache.sessions", () => cache.Count, description: "Image sessions cached");
