@@ -40,6 +40,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         InvalidDataException d when d.Message.Contains("limit", StringComparison.OrdinalIgnoreCase) => (413, "Payload too large", "the upload is larger than the limit", null),
         InvalidDataException d => (400, "Bad request", $"malformed multipart body: {d.Message}", null),
         System.Text.Json.JsonException => (400, "Bad request", "the request body is not valid JSON", null),
+        // The client went away while its request waited or ran; nobody reads this answer.
+        OperationCanceledException => (499, "Client closed request", "the client closed the request", null),
         _ => (500, "Internal server error", "the server failed to process the request; the server log has the details", null),
     };
 }
