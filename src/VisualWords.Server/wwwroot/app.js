@@ -41,7 +41,9 @@ async function openImage(blob, name) {
   const url = URL.createObjectURL(blob);
   await new Promise((resolve) => { $("photo").onload = resolve; $("photo").src = url; });
   sizeStage(info.width, info.height);
-  $("words").src = `api/images/${info.id}/words`;
+  $("words").removeAttribute("src"); // fetched when first shown
+  $("words").hidden = !$("words-toggle").checked;
+  if ($("words-toggle").checked) showWords();
   $("stage").hidden = false;
   $("drop-hint").hidden = true;
   for (const id of ["expression", "go", "words-toggle"]) $(id).disabled = false;
@@ -52,6 +54,16 @@ async function openImage(blob, name) {
   setStatus(`Ready: opened in ${Math.round(performance.now() - started)} ms ` +
     `(SAM ${ms(o.sam_encoder)}, visual words ${ms(o.visual_words)}, LLM prefix ${ms(o.prefix)}${info.cache_hit ? ", cached" : ""}). Type an expression.`, "ready");
   $("expression").focus();
+}
+
+function showWords() {
+  const words = $("words");
+  if (words.getAttribute("src")) return;
+  words.onerror = () => {
+    words.removeAttribute("src"); // e.g. 429 under load: try again on the next toggle
+    setStatus("The visual words could not be loaded; toggle again to retry.", "error");
+  };
+  words.src = `api/images/${state.imageId}/words`;
 }
 
 function sizeStage(width, height) {
@@ -223,7 +235,10 @@ function wire() {
     if (!text) return setStatus("Type an expression first.", "error");
     segment(text);
   };
-  $("words-toggle").onchange = (e) => { $("words").hidden = !e.target.checked; };
+  $("words-toggle").onchange = (e) => {
+    $("words").hidden = !e.target.checked;
+    if (e.target.checked) showWords();
+  };
 }
 
 wire();

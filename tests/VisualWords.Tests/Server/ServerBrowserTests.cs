@@ -69,7 +69,7 @@ public class ServerBrowserTests
         Assert.InRange(canvas[2], area * scale * scale, 2 * area * scale * scale);
 
         await page.CheckAsync("#words-toggle");
-        await page.WaitForFunctionAsync("document.getElementById('words').complete && !document.getElementById('words').hidden");
+        await page.WaitForFunctionAsync("(() => { const w = document.getElementById('words'); return !w.hidden && w.complete && w.naturalWidth === 128; })()");
         await page.UncheckAsync("#words-toggle");
         await page.ScreenshotAsync(new() { Path = ScreenshotPath() });
         await app.StopAsync();
