@@ -40,6 +40,7 @@ public sealed record AutomaticMaskGeneratorConfig
     /// Explicit point grids in [0,1]² (float64 [N, 2], x then y), one per crop layer; exclusive with
     /// <see cref="PointsPerSide"/>.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<TorchSharp.torch.Tensor>? PointGrids { get; init; }
 
     /// <summary>If above 0, holes and islands smaller than this many pixels are removed from each mask.</summary>
