@@ -16,6 +16,8 @@ public sealed record LoadTestOptions(Uri BaseUrl, int Clients, TimeSpan Duration
     /// <summary>Longest a client honours a Retry-After (the run is bounded by <see cref="Duration"/> anyway).</summary>
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>The first this many images are uploaded before the clock starts, and every client knows them.</summary>
+    public int WarmImages { get; init; }
     public int Seed { get; init; } = 1;
 }
 
@@ -33,12 +35,13 @@ public static class LoadTest
             BaseAddress = o.BaseUrl,
             Timeout = TimeSpan.FromSeconds(120),
         };
+        var warm = await Warm(http, o);
         var samples = new ConcurrentBag<Sample>();
         var clock = Stopwatch.StartNew();
         var deadline = o.Duration;
         using var stopHealth = new CancellationTokenSource();
         var health = Monitor(http, o.HealthInterval, stopHealth.Token);
-        var clients = Enumerable.Range(0, o.Clients).Select(c => Client(http, o, c, clock, deadline, samples)).ToArray();
+        var clients = Enumerable.Range(0, o.Clients).Select(c => Client(http, o, c, warm, clock, deadline, samples)).ToArray();
         await Task.WhenAll(clients);
         double seconds = clock.Elapsed.TotalSeconds;
         stopHealth.Cancel();
@@ -47,10 +50,10 @@ public static class LoadTest
         return LoadTestReport.From([.. samples], seconds, o.Clients, checks, failures, worstMs, after);
     }
 
-    static async Task Client(HttpClient http, LoadTestOptions o, int index, Stopwatch clock, TimeSpan deadline, ConcurrentBag<Sample> samples)
+    static async Task Client(HttpClient http, LoadTestOptions o, int index, IReadOnlyList<string> warm, Stopwatch clock, TimeSpan deadline, ConcurrentBag<Sample> samples)
     {
         var rng = new Random(o.Seed * 7919 + index);
-        var ids = new List<string>();
+        var ids = new List<string>(warm);
         while (clock.Elapsed < deadline)
         {
             bool upload = ids.Count == 0 || rng.NextDouble() < o.UploadShare;
@@ -74,6 +77,20 @@ public static class LoadTest
                 if (pause > TimeSpan.Zero) await Task.Delay(pause);
             }
         }
+    }
+
+    /// <summary>Uploads the warm images one by one (unmeasured) and returns their ids.</summary>
+    static async Task<IReadOnlyList<string>> Warm(HttpClient http, LoadTestOptions o)
+    {
+        var ids = new List<string>();
+        foreach (var png in o.Images.Take(o.WarmImages))
+        {
+            using var r = await http.PostAsync("api/images", Form(png));
+            r.EnsureSuccessStatusCode();
+            using var body = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
+            ids.Add(body.RootElement.GetProperty("id").GetString()!);
+        }
+        return ids;
     }
 
     static MultipartFormDataContent Form(byte[] png)

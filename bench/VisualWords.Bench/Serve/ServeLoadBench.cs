@@ -41,14 +41,17 @@ public static class ServeLoadBench
         return report.Unexpected == 0 && report.HealthFailures == 0 && report.HealthyAfter ? 0 : 1;
     }
 
-    /// <summary>Starts a server with <paramref name="options"/>, loads it for <paramref name="duration"/>, stops it.</summary>
-    public static async Task<LoadTestReport> Measure(ServerOptions options, int clients, TimeSpan duration, int images)
+    /// <summary>
+    /// Starts a server with <paramref name="options"/>, loads it for <paramref name="duration"/>, stops it.
+    /// The first <paramref name="warm"/> images are opened before the clock starts.
+    /// </summary>
+    public static async Task<LoadTestReport> Measure(ServerOptions options, int clients, TimeSpan duration, int images, int warm = 0)
     {
         await using var app = ServerHost.Create(options);
         await app.StartAsync();
         await app.Services.GetRequiredService<ModelHolder>().Loaded;
         var url = new Uri(app.Urls.First() + "/");
-        var report = await LoadTest.Run(new LoadTestOptions(url, clients, duration, Scenes(images), Expressions));
+        var report = await LoadTest.Run(new LoadTestOptions(url, clients, duration, Scenes(images), Expressions) { WarmImages = warm });
         await app.StopAsync();
         return report;
     }

@@ -20,6 +20,6 @@ public sealed record ExpressionMilliseconds(double Llm, double Decoder, double T
 
 public sealed record ExpressionResult(
     string Expression, string Answer, int MaskCount, long Area, string MaskPng, RleJson Rle,
-    IReadOnlyList<GroundedWord> Words, ExpressionMilliseconds TimingsMs);
+    IReadOnlyList<ChosenWord> Words, ExpressionMilliseconds TimingsMs);
 
 public sealed record SegmentResponse(ImageInfo Image, IReadOnlyList<ExpressionResult> Results);

@@ -76,8 +76,9 @@ public sealed class OpenedImage : IDisposable
     public ExpressionAnswer Segment(string expression)
     {
         var r = _session.Segment(expression);
-        // The current SegmentResult does not name the visual words it grounds on; an empty list says so.
-        return new ExpressionAnswer(r.Answer, r.Mask, r.Masks.Count, [], r.LlmMilliseconds, r.DecoderMilliseconds);
+        // The first mask's grounded words; none without [SEG] (or from a model that does not ground).
+        var words = r.Words.Count > 0 ? r.Words[0].Select(w => new ChosenWord(w.Region, w.Score)).ToList() : [];
+        return new ExpressionAnswer(r.Answer, r.Mask, r.Masks.Count, words, r.LlmMilliseconds, r.DecoderMilliseconds);
     }
 
     /// <summary>The image with its visual words (superpixels) coloured and outlined.</summary>
@@ -95,8 +96,8 @@ public sealed class OpenedImage : IDisposable
 /// <summary>Milliseconds of the per-image stages.</summary>
 public sealed record OpenTimings(double SamEncoder, double VisualWords, double Prefix);
 
-/// <summary>A visual word the answer grounds on, and its score.</summary>
-public sealed record GroundedWord(int Id, double Score);
+/// <summary>A visual word (superpixel region id, as in the words overlay) the mask grounds on, and its score (a logit).</summary>
+public sealed record ChosenWord(int Region, double Score);
 
 /// <summary>One expression's answer: the text, the first mask (all false without [SEG]), how many masks, the grounding words and stage times.</summary>
-public sealed record ExpressionAnswer(string Answer, bool[] Mask, int MaskCount, IReadOnlyList<GroundedWord> Words, double LlmMilliseconds, double DecoderMilliseconds);
+public sealed record ExpressionAnswer(string Answer, bool[] Mask, int MaskCount, IReadOnlyList<ChosenWord> Words, double LlmMilliseconds, double DecoderMilliseconds);

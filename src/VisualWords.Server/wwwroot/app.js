@@ -125,7 +125,8 @@ function renderHistory() {
     const t = h.timings_ms;
     li.innerHTML = `<div class="expr"></div><div class="answer"></div>` +
       `<div class="meta">${h.area} px · ${ms(h.round_trip_ms)} round trip (LLM ${ms(t.llm)}, decoder ${ms(t.decoder)}) · ` +
-      `${h.tokens.visual_words} visual tokens vs ${h.tokens.patches} patches</div>`;
+      `${h.tokens.visual_words} visual tokens vs ${h.tokens.patches} patches` +
+      (h.words.length ? ` · grounded in word${h.words.length > 1 ? "s" : ""} ${h.words.map((w) => w.region).join(", ")}` : "") + `</div>`;
     li.querySelector(".expr").textContent = h.expression;
     li.querySelector(".answer").textContent = h.mask_count === 0 ? `${h.answer} (no [SEG]: empty mask)` : h.answer;
     li.onclick = () => show(i);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using VisualWords.Data;
 using VisualWords.Imaging;
+using VisualWords.Segmenter;
 using VisualWords.Tests.Cli;
 
 namespace VisualWords.Tests.Server;
@@ -35,7 +36,14 @@ public class ServerApiTests
         var result = Assert.Single(body.GetProperty("results").EnumerateArray());
         Assert.Contains("[SEG]", result.GetProperty("answer").GetString());
         Assert.Equal(1, result.GetProperty("mask_count").GetInt32());
-        Assert.Equal(JsonValueKind.Array, result.GetProperty("words").ValueKind);
+        // The grounded words are the library's for the first mask (none where the model does not ground).
+        using (var segmenter = ReferringSegmenter.Load(Fixtures.ShippedModel()))
+        using (var session = segmenter.Open(ImageIO.Load(Fixtures.Path("shapes", "scene.png"))))
+        {
+            var expected = session.Segment("the red hexagon").Words[0].Select(w => $"{w.Region}:{w.Score:R}");
+            var actual = result.GetProperty("words").EnumerateArray().Select(w => $"{w.GetProperty("region").GetInt32()}:{w.GetProperty("score").GetDouble():R}");
+            Assert.Equal(expected, actual);
+        }
 
         var rle = result.GetProperty("rle");
         var fromRle = RleEncoding.Decode(RleString.Decompress(rle.GetProperty("counts").GetString()!, height, width));

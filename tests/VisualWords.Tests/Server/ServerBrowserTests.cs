@@ -28,6 +28,7 @@ public class ServerBrowserTests
             Args = ["--no-sandbox"], // the tests run as root
         });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1180, Height = 700 } });
+        page.SetDefaultTimeout(120_000); // opening an image can take seconds on a busy 2-core machine
         await page.GotoAsync(url);
         await page.Locator("#file").SetInputFilesAsync(Fixtures.Path("shapes", "scene.png"));
         await page.WaitForSelectorAsync("body[data-state=ready]");
