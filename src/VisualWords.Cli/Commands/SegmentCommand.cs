@@ -66,7 +66,12 @@ public static class SegmentCommand
                 long area = res.Mask.LongCount(b => b);
                 AnsiConsole.MarkupLine($"[bold]{Markup.Escape(exprs[i])}[/] → {Markup.Escape(res.Answer)}  ({res.Masks.Count} mask(s), {area:N0} px) → {Markup.Escape(path)}");
                 if (res.Masks.Count == 0) Console.Error.WriteLine($"warning: the model answered without [SEG] for \"{exprs[i]}\"; the mask is empty");
-                report.Add(new { expression = exprs[i], answer = res.Answer, masks = res.Masks.Count, area, mask = path, llm_ms = res.LlmMilliseconds, decoder_ms = res.DecoderMilliseconds });
+                report.Add(new
+                {
+                    expression = exprs[i], answer = res.Answer, masks = res.Masks.Count, area, mask = path,
+                    words = res.Words.Select(ws => ws.Select(w => new { region = w.Region, score = w.Score })),
+                    llm_ms = res.LlmMilliseconds, decoder_ms = res.DecoderMilliseconds,
+                });
             }
             if (r.GetValue(words) is { } wpath)
             {

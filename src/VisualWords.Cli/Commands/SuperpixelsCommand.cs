@@ -28,6 +28,7 @@ public static class SuperpixelsCommand
         cmd.Options.Add(json);
         cmd.Options.Add(masksJson);
         opts.AddTo(cmd);
+        cmd.Subcommands.Add(SuperpixelsEvalCommand.Create());
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
@@ -35,14 +36,17 @@ public static class SuperpixelsCommand
             bool folder = Directory.Exists(input);
             if (!folder && !File.Exists(input)) throw new BadInputException($"--image '{input}' does not exist");
             var clock = Stopwatch.StartNew();
-            var (sp, settings, owned) = opts.Build(r, device);
+            // --masks-json promises the official generator's records: exact mode unless --mode says otherwise.
+            var (sp, settings, owned) = opts.Build(r, device, r.GetValue(masksJson) is null ? AmgMode.Fast : AmgMode.Exact);
             double load = clock.Elapsed.TotalSeconds;
             using var _ = owned;
             AnsiConsole.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)} (loaded in {load:F2} s)[/]");
 
             if (!folder)
             {
+                if (sp is SemanticSuperpixelizer semantic) semantic.Generator.Progress = ProgressLine.Show;
                 var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson));
+                ProgressLine.End();
                 AnsiConsole.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
                     $"{Markup.Escape(s.Timing)}");
                 return ExitCodes.Ok;
@@ -115,5 +119,30 @@ public static class SuperpixelsCommand
             AtomicFile.WriteAllText(masksPath, MaskRecordJson.ToJson(masks));
         }
         return new Summary(masks.Count, partition.Regions.Count, clock.Elapsed.TotalSeconds, timing);
+    }
+}
+
+/// <summary>
+/// Everything mode's progress on stderr, one rewritten line, once a run has taken longer than a few
+/// seconds (a large photo at 32 × 32 takes minutes on a CPU; a user should see where the time goes).
+/// </summary>
+static class ProgressLine
+{
+    const double AfterSeconds = 3;
+    static bool _shown;
+
+    public static void Show(AmgProgress p)
+    {
+        if (p.Seconds < AfterSeconds) return;
+        _shown = true;
+        var t = p.Timings;
+        Console.Error.Write($"\reverything mode: {p.Prompts}/{p.GridPrompts} prompts, {p.Seconds:F1} s " +
+            $"(decoder {t.Decoder:F1}, upscale {t.Upscale:F1}, filters {t.Filters:F1}, rle {t.Rle:F1})   ");
+    }
+
+    public static void End()
+    {
+        if (_shown) Console.Error.WriteLine();
+        _shown = false;
     }
 }
