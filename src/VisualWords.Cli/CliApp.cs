@@ -23,6 +23,7 @@ public static class CliApp
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 }

@@ -45,10 +45,10 @@ public static class EvalCommand
         foreach (var o in new Option[] { data, split, checkpoint, maskFrom, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            GlobalOptions.Apply(r);
+            var device = GlobalOptions.Apply(r);
             var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
             // Trained models first, the baselines beside them in the same report.
-            var models = (r.GetValue(checkpoint) ?? []).SelectMany(c => Predictors(c, r.GetValue(maskFrom)!)).ToList();
+            var models = (r.GetValue(checkpoint) ?? []).SelectMany(c => Predictors(c, r.GetValue(maskFrom)!, device)).ToList();
             using var disposeModels = new CompositeDisposable(models);
             var predictors = models.Cast<IReferringPredictor>()
                 .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
@@ -77,15 +77,15 @@ public static class EvalCommand
     }
 
     /// <summary>One predictor per mask source asked for (a checkpoint without grounding has only its decoder).</summary>
-    static IEnumerable<SegmenterPredictor> Predictors(string folder, string maskFrom)
+    static IEnumerable<SegmenterPredictor> Predictors(string folder, string maskFrom, TorchSharp.torch.Device device)
     {
         if (maskFrom is not ("model" or "decoder" or "words" or "both"))
             throw new BadInputException($"--mask-from '{maskFrom}': use model, decoder, words or both");
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
-        if (maskFrom == "model") { yield return new SegmenterPredictor(ReferringSegmenter.Load(folder), name); yield break; }
+        if (maskFrom == "model") { yield return new SegmenterPredictor(ReferringSegmenter.Load(folder, device), name); yield break; }
         foreach (var from in maskFrom == "both" ? new[] { "decoder", "words" } : [maskFrom])
         {
-            var segmenter = ReferringSegmenter.Load(folder);
+            var segmenter = ReferringSegmenter.Load(folder, device);
             if (from == "words" && !segmenter.Model.Config.Grounding)
             {
                 segmenter.Dispose();

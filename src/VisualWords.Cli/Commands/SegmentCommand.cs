@@ -41,12 +41,12 @@ public static class SegmentCommand
         foreach (var o in new Option[] { model, image, expressions, output, overlay, words, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            GlobalOptions.Apply(r);
+            var device = GlobalOptions.Apply(r);
             var exprs = r.GetValue(expressions)!;
             if (exprs.Any(string.IsNullOrWhiteSpace)) throw new BadInputException("an --expression is empty");
             var img = ImageIO.Load(r.GetValue(image)!);
             var clock = Stopwatch.StartNew();
-            using var segmenter = ReferringSegmenter.Load(r.GetValue(model)!);
+            using var segmenter = ReferringSegmenter.Load(r.GetValue(model)!, device);
             double loadMs = clock.Elapsed.TotalMilliseconds;
             using var session = segmenter.Open(img);
             var results = exprs.Select(session.Segment).ToList();

@@ -21,12 +21,12 @@ public static class ImageIO
     {
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result)
-            ?? throw new BadInputException($"{what}: not a supported image (JPEG, PNG, WebP, BMP, GIF): {Describe(result)}");
+            ?? throw new UnsupportedImageException($"{what}: not a supported image (JPEG, PNG, WebP, BMP, GIF): {Describe(result)}");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0) throw new BadInputException($"{what}: image has no pixels");
         long pixels = (long)info.Width * info.Height;
         if (pixels > maxPixels)
-            throw new BadInputException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
+            throw new ImageTooLargeException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         var r = codec.GetPixels(target, bitmap.GetPixels());
@@ -78,7 +78,13 @@ public static class ImageIO
         return new RgbImage(w, h, dst);
     }
 
-    public static void SavePng(RgbImage img, string path)
+    public static void SavePng(RgbImage img, string path) => WriteFile(EncodePng(img), path);
+
+    /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static void SaveMaskPng(bool[] mask, int width, int height, string path) => WriteFile(EncodeMaskPng(mask, width, height), path);
+
+    /// <summary>The PNG file bytes of an RGB image.</summary>
+    public static byte[] EncodePng(RgbImage img)
     {
         var rgba = new byte[img.Width * img.Height * 4];
         for (int i = 0, j = 0; i < img.Pixels.Length; i += 3, j += 4)
@@ -88,16 +94,16 @@ public static class ImageIO
             rgba[j + 2] = img.Pixels[i + 2];
             rgba[j + 3] = 255;
         }
-        Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba, path);
+        return Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba);
     }
 
-    /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
-    public static void SaveMaskPng(bool[] mask, int width, int height, string path)
+    /// <summary>The bytes of a single-channel mask PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static byte[] EncodeMaskPng(bool[] mask, int width, int height)
     {
         if (mask.Length != width * height) throw new ArgumentException("mask size does not match width x height");
         var gray = new byte[mask.Length];
         for (int i = 0; i < mask.Length; i++) gray[i] = mask[i] ? (byte)255 : (byte)0;
-        Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray, path);
+        return Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray);
     }
 
     /// <summary>Reads a mask PNG (any non-zero gray value is foreground).</summary>
@@ -109,16 +115,20 @@ public static class ImageIO
         return (m, img.Width, img.Height);
     }
 
-    static void Encode(SKImageInfo info, byte[] pixels, string path)
+    static byte[] Encode(SKImageInfo info, byte[] pixels)
     {
         using var bmp = new SKBitmap(info);
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
         using var image = SKImage.FromBitmap(bmp);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new IOException($"could not encode {path} as PNG");
+            ?? throw new IOException($"could not encode a {info.Width}x{info.Height} image as PNG");
+        return data.ToArray();
+    }
+
+    static void WriteFile(byte[] bytes, string path)
+    {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var f = File.Create(path);
-        data.SaveTo(f);
+        File.WriteAllBytes(path, bytes);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using VisualWords.Imaging;
 using VisualWords.Language;
@@ -30,15 +31,16 @@ public sealed class ReferringSegmenter : IDisposable
     /// <summary>Overrides the model's <see cref="VisualWordsConfig.MaskFrom"/> (evaluation compares both).</summary>
     public string? MaskFrom { get; init; }
 
-    public ReferringSegmenter(VisualWordsModel model)
+    public ReferringSegmenter(VisualWordsModel model, Device? device = null)
     {
         Model = model;
+        if (device is not null) Model.to(device);
         Model.eval();
     }
 
-    /// <summary>Our model folder (visualwords.json), or a LISA-format Hugging Face folder (config.json with mm_vision_tower).</summary>
-    public static ReferringSegmenter Load(string folder) =>
-        new(LisaCheckpoint.IsLisaFolder(folder) ? LisaCheckpoint.Load(folder) : SegmenterFolder.Load(folder));
+    /// <summary>Our model folder (visualwords.json), or a LISA-format Hugging Face folder (config.json with mm_vision_tower), on <paramref name="device"/> (default CPU).</summary>
+    public static ReferringSegmenter Load(string folder, Device? device = null) =>
+        new(LisaCheckpoint.IsLisaFolder(folder) ? LisaCheckpoint.Load(folder) : SegmenterFolder.Load(folder), device);
 
     public ImageSession Open(RgbImage image) => new(this, image);
 
@@ -50,7 +52,7 @@ public sealed class ImageSession : IDisposable
     readonly ReferringSegmenter _owner;
     readonly KvCache _prefix;
     readonly int _prefixLength;
-    readonly Tensor? _wordStates;
+    readonly Tensor? _wordStates, _wordTokens;
 
     public RgbImage Image { get; }
     /// <summary>The per-image inputs (SAM embedding, visual words, ...), shared by every expression.</summary>
@@ -80,20 +82,13 @@ public sealed class ImageSession : IDisposable
         var hidden = m.llm.Hidden(embeds, cache: _prefix);
         if (m.grounding is not null)
         {
-            using var prefixPacked = PrefixOnly(packed);
-            _wordStates = scope.MoveToOuter(VisualWordsModel.WordStates(hidden, prefixPacked, visual));
+            // Grounding's keys: the prefix's output states at the visual words, and the words' tokens.
+            var positions = packed.VisualMask[0].narrow(0, 0, _prefixLength).nonzero().squeeze(1);
+            _wordStates = scope.MoveToOuter(hidden[0].index_select(0, positions).unsqueeze(0));
+            _wordTokens = scope.MoveToOuter(visual.Tokens.clone());
         }
         OpenMilliseconds = (Inputs.EncoderMilliseconds, Inputs.WordsMilliseconds, sw.Elapsed.TotalMilliseconds);
     }
-
-    /// <summary>The packed prompt cut at the end of the image (the visual positions are all inside it).</summary>
-    PackedBatch PrefixOnly(PackedBatch p) => new()
-    {
-        InputIds = p.InputIds.narrow(1, 0, _prefixLength), VisualMask = p.VisualMask.narrow(1, 0, _prefixLength),
-        RealTokens = p.RealTokens.narrow(1, 0, _prefixLength), Labels = p.Labels.narrow(1, 0, _prefixLength),
-        PositionIds = p.PositionIds.narrow(1, 0, _prefixLength), SegPositions = [[]], ImageEnd = p.ImageEnd,
-        AnswerStart = p.AnswerStart, Lengths = [_prefixLength], Offsets = p.Offsets,
-    };
 
     /// <summary>Answers "What is {expression} in this image?" and decodes a mask for every [SEG] it says.</summary>
     public SegmentResult Segment(string expression)
@@ -122,8 +117,10 @@ public sealed class ImageSession : IDisposable
         {
             var segHidden = result.Hidden![0].index_select(0, tensor(segSteps));
             var images = Enumerable.Repeat(Inputs, segSteps.Length).ToList();
-            var wordStates = _wordStates?.expand(segSteps.Length, -1, -1);
-            var decoded = m.DecodeSeg(images, segHidden, wordStates);
+            // The question's mean output state: the suffix up to the answer (positions 0 .. t-1 of the collected states).
+            var grounding = _wordStates is null ? null
+                : new GroundingInputs(_wordStates, _wordTokens!, result.Hidden![0].narrow(0, 0, t).mean([0]).unsqueeze(0)).Expand(segSteps.Length);
+            var decoded = m.DecodeSeg(images, segHidden, grounding);
             var (full, chosen) = m.FinalMasks(images, decoded, _owner.MaskFrom);
             for (int i = 0; i < segSteps.Length; i++)
             {
@@ -141,5 +138,6 @@ public sealed class ImageSession : IDisposable
         Inputs.Dispose();
         _prefix.Dispose();
         _wordStates?.Dispose();
+        _wordTokens?.Dispose();
     }
 }

@@ -16,7 +16,7 @@ namespace VisualWords.Segmenter;
 ///                                                    └─► mask decoder ◄── [SEG] prompt (+ grounded words' mask)
 ///   image ─► vision tower ─► patch features ─► projector(words) ─► one visual token per word
 ///   prompt with &lt;image&gt; ─► LLM (visual tokens packed in) ─► "Sure, it is [SEG]." + hidden states
-///   [SEG] state · visual-token states ─► grounding: which words the expression means
+///   [SEG] + question states · visual-word states ─► grounding: which words the expression means
 /// </code>
 /// The path is written once: <see cref="Encode"/> (per image), <see cref="VisualTokens"/>,
 /// <see cref="Conversation"/> (the prompt), <see cref="Hidden"/>, and <see cref="DecodeSeg"/> /
@@ -74,6 +74,9 @@ public sealed class VisualWordsModel : nn.Module
 
     public int LlmWidth => llm.Config.HiddenSize;
 
+    /// <summary>Where the model's weights are (per-image inputs are moved there by <see cref="Encode"/>).</summary>
+    public Device Device => visual_model.Device;
+
     /// <summary>The tokenizer's size, or one less when the config says the last id, &lt;image&gt;, has no row.</summary>
     static int EmbeddingRows(VisualWordsConfig config, TextTokenizer tokenizer)
     {
@@ -122,11 +125,11 @@ public sealed class VisualWordsModel : nn.Module
         using var scope = NewDisposeScope();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (pixels, inputSize) = SamInput(image);
-        var embedding = SamEmbedding(pixels);
+        var embedding = SamEmbedding(pixels.to(Device));
         double encoderMs = clock.Elapsed.TotalMilliseconds;
         var partition = Superpixelizer.Partition(image, embedding);
-        var labels = partition.LabelTensor();
-        using var hwc = ImageTensors.ToTensorHWC(image);
+        var labels = partition.LabelTensor().to(Device);
+        using var hwc = ImageTensors.ToTensorHWC(image).to(Device);
         var inputs = new ImageInputs
         {
             SamEmbedding = embedding,
@@ -135,7 +138,7 @@ public sealed class VisualWordsModel : nn.Module
             Partition = partition,
             Labels = labels,
             RegionColours = SuperpixelGeometry.MeanColours(labels, hwc, partition.Regions.Count),
-            VisionPixels = VisionInput(image),
+            VisionPixels = VisionInput(image).to(Device),
             EncoderMilliseconds = encoderMs,
             WordsMilliseconds = clock.Elapsed.TotalMilliseconds - encoderMs,
         };
@@ -188,21 +191,26 @@ public sealed class VisualWordsModel : nn.Module
     }
 
     /// <summary>
-    /// The LLM output states at each row's visual tokens, B x N x C (N = the most regions in the
-    /// batch; rows with fewer are zero-padded): the keys of visual-word grounding.
+    /// What grounding reads of a packed batch's hidden states (B x T x C): the states at each row's
+    /// visual tokens (zero-padded to the batch's most words), the visual tokens, and the mean state
+    /// of the question — the positions from the image's end to the answer's start.
     /// </summary>
-    public static Tensor WordStates(Tensor hidden, PackedBatch packed, VisualTokens visual)
+    public static GroundingInputs GroundingInputs(Tensor hidden, PackedBatch packed, VisualTokens visual)
     {
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], n = visual.Tokens.shape[1], c = hidden.shape[2];
         var rows = new Tensor[b];
+        var questions = new Tensor[b];
         for (int i = 0; i < b; i++)
         {
             var positions = packed.VisualMask[i].nonzero().squeeze(1).to(hidden.device);
             var states = hidden[i].index_select(0, positions);
             rows[i] = nn.functional.pad(states, [0, 0, 0, n - states.shape[0]]);
+            questions[i] = hidden[i].narrow(0, packed.ImageEnd[i], packed.AnswerStart[i] - packed.ImageEnd[i]).mean([0]);
         }
-        return scope.MoveToOuter(stack(rows).reshape(b, n, c));
+        var g = new GroundingInputs(stack(rows).reshape(b, n, c), visual.Tokens, stack(questions));
+        scope.MoveToOuter(g.WordStates, g.Question);
+        return g;
     }
 
     // ── from [SEG] to masks ────────────────────────────────────────────────────────────────────
@@ -224,18 +232,18 @@ public sealed class VisualWordsModel : nn.Module
 
     /// <summary>
     /// From [SEG] states (B x C, one per row; row i belongs to <paramref name="images"/>[i]) and, with
-    /// grounding, the visual-word states (B x N x C) to low-res mask logits B x L x L and word scores.
+    /// grounding, what it reads (<see cref="Segmenter.GroundingInputs"/>) to low-res mask logits B x L x L and word scores.
     /// The grounded words' soft mask enters SAM's mask decoder as its dense prompt, next to the
     /// projected [SEG] as a sparse prompt.
     /// </summary>
-    public SegDecoding DecodeSeg(IReadOnlyList<ImageInputs> images, Tensor segHidden, Tensor? wordStates)
+    public SegDecoding DecodeSeg(IReadOnlyList<ImageInputs> images, Tensor segHidden, GroundingInputs? groundingInputs)
     {
         using var scope = NewDisposeScope();
         Tensor? scores = null, wordsMask = null, maskInput = null;
         if (grounding is not null)
         {
-            if (wordStates is null) throw new ArgumentException("a grounding model needs the visual-word states");
-            scores = grounding.forward(segHidden, wordStates);
+            if (groundingInputs is null) throw new ArgumentException("a grounding model needs the grounding inputs");
+            scores = grounding.forward(segHidden, groundingInputs);
             var probs = sigmoid(scores.detach());
             wordsMask = stack(images.Select((img, i) =>
                 (probs[i, ..img.Regions].reshape(-1, 1, 1) * RegionMasksLowRes(img)).sum(dim: 0)).ToArray());
@@ -315,7 +323,7 @@ public sealed class VisualWordsModel : nn.Module
             if (pos.Count != 1) throw new InvalidOperationException($"expected one [SEG] in the answer, found {pos.Count}");
             seg[i] = hidden[i, pos[0]];
         }
-        var decoded = DecodeSeg(images, stack(seg), grounding is null ? null : WordStates(hidden, packed, visual));
+        var decoded = DecodeSeg(images, stack(seg), grounding is null ? null : GroundingInputs(hidden, packed, visual));
         scope.MoveToOuter(logits, decoded.MaskLogits);
         if (decoded.WordScores is not null) scope.MoveToOuter(decoded.WordScores, decoded.WordsMask!);
         scope.Detach(packed.InputIds, packed.VisualMask, packed.RealTokens, packed.Labels, packed.PositionIds);

@@ -58,8 +58,8 @@ public class OnePipelineTests
             var prefixHidden = m.llm.Hidden(embeds.narrow(1, 0, prefix), cache: cache);
             var suffixHidden = m.llm.Hidden(embeds.narrow(1, prefix, embeds.shape[1] - prefix), cache: cache);
             var pos = packed.SegHiddenPositions[0][0] - prefix;
-            var wordStates = VisualWordsModel.WordStates(cat([prefixHidden, suffixHidden], 1), packed, visual);
-            var decoded = m.DecodeSeg([session.Inputs], suffixHidden[0, pos].unsqueeze(0), wordStates);
+            var grounding = VisualWordsModel.GroundingInputs(cat([prefixHidden, suffixHidden], 1), packed, visual);
+            var decoded = m.DecodeSeg([session.Inputs], suffixHidden[0, pos].unsqueeze(0), grounding);
             Assert.True(TensorAssert.MaxAbsDiff(f.Decoded.MaskLogits, decoded.MaskLogits) < 1e-4, "mask logits differ");
             Assert.True(TensorAssert.MaxAbsDiff(f.Decoded.WordScores!, decoded.WordScores!) < 1e-4, "word scores differ");
             var (a, wa) = m.FinalMasks([session.Inputs], f.Decoded);
