@@ -69,7 +69,8 @@ public sealed class SamPredictor : IDisposable
             || embedding.shape[2] != c.EmbeddingSize || embedding.shape[3] != c.EmbeddingSize)
             throw new BadInputException($"{c.Name} expects an embedding of 1 x {c.PromptEmbedDim} x {c.EmbeddingSize} x {c.EmbeddingSize}, " +
                 $"got [{string.Join(", ", embedding.shape)}]");
-        SetEmbeddingCore(embedding.detach().clone(), originalSize);
+        using var detached = embedding.detach();   // a view: left undisposed it would keep the caller's storage alive
+        SetEmbeddingCore(detached.clone(), originalSize);
     }
 
     void SetEmbeddingCore(Tensor embedding, (int H, int W) originalSize)

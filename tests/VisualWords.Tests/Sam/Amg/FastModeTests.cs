@@ -73,6 +73,24 @@ public class FastModeTests
         Assert.Equal(0, gen.LastTimings.Upscale);
     }
 
+    [Theory]
+    [InlineData(AmgMode.Exact)]
+    [InlineData(AmgMode.Fast)]
+    public void GenerateLeavesNoTensorAlive(AmgMode mode)
+    {
+        using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
+        var gen = new SamAutomaticMaskGenerator(model, new AutomaticMaskGeneratorConfig
+        {
+            PointsPerSide = 8, PointsPerBatch = 20, PredIouThresh = 0, StabilityScoreThresh = 0.65, StabilityScoreOffset = 0.01, Mode = mode,
+        }) { PromptChunk = 7 };
+        gen.Generate(240, 360, _ => embeddings["crop0"].clone());   // first call: lazily built state
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var records = gen.Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.NotEmpty(records);
+        Assert.Equal(before, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
     [Fact]
     public void FastModeMasksAreExactModeMasksOfTheSamePrompts()
     {
