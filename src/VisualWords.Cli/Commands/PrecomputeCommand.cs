@@ -41,7 +41,7 @@ public static class PrecomputeCommand
             int mine = (plan.Images.Count - index + count - 1) / count;
             var clock = Stopwatch.StartNew();
             PrecomputeShardResult result = null!;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+            Term.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask($"shard {index}/{count}: {mine} of {plan.Images.Count} images", maxValue: Math.Max(1, mine));

@@ -49,10 +49,13 @@ public sealed class SuperpixelOptions
         foreach (var o in All) cmd.Options.Add(o);
     }
 
+    /// <summary>The --method value, normalised.</summary>
+    public string MethodName(ParseResult r) => r.GetValue(Method)!.Trim().ToLowerInvariant();
+
     /// <summary>The configured superpixelizer and a canonical one-line description of its settings.</summary>
     public (ISuperpixelizer Superpixelizer, string Settings, IDisposable? Owned) Build(ParseResult r, TorchSharp.torch.Device device)
     {
-        var method = r.GetValue(Method)!.Trim().ToLowerInvariant();
+        var method = MethodName(r);
         switch (method)
         {
             case "grid":

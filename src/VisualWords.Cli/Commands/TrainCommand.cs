@@ -24,14 +24,14 @@ public static class TrainCommand
             using var task = TrainingTasks.Create(cfg);
             IReadOnlyList<StepMetrics> history = [];
             Trainer? trainer = null;
-            if (Console.IsOutputRedirected)
+            if (Console.IsErrorRedirected)
             {
                 trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new LineProgress());
                 history = trainer.Run(r.GetValue(resume));
             }
             else
             {
-                AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                Term.Err.Progress().AutoClear(false).HideCompleted(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                              new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
@@ -67,7 +67,7 @@ public static class TrainCommand
             _task.Description = Markup.Escape(Describe(m));
         }
 
-        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+        public void Message(string text) => Term.Err.WriteLine(text);
     }
 
     /// <summary>A line per logged step when the output is a file or a pipe (CI, nohup).</summary>
@@ -77,14 +77,14 @@ public static class TrainCommand
         public void Started(long firstStep, long totalSteps)
         {
             _total = totalSteps;
-            AnsiConsole.MarkupLine($"training steps {firstStep + 1}..{totalSteps}");
+            Term.Err.WriteLine($"training steps {firstStep + 1}..{totalSteps}");
         }
 
         public void Step(StepMetrics m, TimeSpan eta)
         {
-            Console.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
+            Term.Err.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
         }
 
-        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+        public void Message(string text) => Term.Err.WriteLine(text);
     }
 }

@@ -11,13 +11,23 @@ public static class ImageIO
 {
     public const long DefaultMaxPixels = 50_000_000;
 
-    public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels)
+    public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels) => Load(path, 0, maxPixels).Image;
+
+    /// <summary>
+    /// Decodes at a reduced size when the codec can (JPEG decodes at 1/2, 1/4, 1/8 natively): the
+    /// smallest size whose longer side is still at least <paramref name="minLongSide"/> (0 = full size).
+    /// Returns the image and the upright size of the full image, which outputs keep.
+    /// </summary>
+    public static (RgbImage Image, int FullWidth, int FullHeight) Load(string path, int minLongSide, long maxPixels = DefaultMaxPixels)
     {
+        if (Directory.Exists(path)) throw new BadInputException($"{path} is a folder, not an image");
         if (!File.Exists(path)) throw new BadInputException($"image not found: {path}");
-        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), maxPixels);
+        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), minLongSide, maxPixels);
     }
 
-    public static RgbImage Decode(byte[] data, string what = "image", long maxPixels = DefaultMaxPixels)
+    public static RgbImage Decode(byte[] data, string what = "image", long maxPixels = DefaultMaxPixels) => Decode(data, what, 0, maxPixels).Image;
+
+    public static (RgbImage Image, int FullWidth, int FullHeight) Decode(byte[] data, string what, int minLongSide, long maxPixels = DefaultMaxPixels)
     {
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result)
@@ -27,20 +37,38 @@ public static class ImageIO
         long pixels = (long)info.Width * info.Height;
         if (pixels > maxPixels)
             throw new BadInputException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
-        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var size = DecodeSize(codec, minLongSide);
+        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
+        if (bitmap.GetPixels() == IntPtr.Zero) throw new BadInputException($"{what}: {size.Width}x{size.Height} is too large to allocate");
         var r = codec.GetPixels(target, bitmap.GetPixels());
         if (r is not (SKCodecResult.Success))
             throw new BadInputException($"{what}: could not decode the image: {Describe(r)}");
         var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[pixels * 3];
-        for (long i = 0, j = 0; i < pixels; i++, j += 4)
+        long n = (long)size.Width * size.Height;
+        var rgb = new byte[n * 3];
+        for (long i = 0, j = 0; i < n; i++, j += 4)
         {
             rgb[i * 3] = rgba[(int)j];
             rgb[i * 3 + 1] = rgba[(int)j + 1];
             rgb[i * 3 + 2] = rgba[(int)j + 2];
         }
-        return Orient(new RgbImage(info.Width, info.Height, rgb), codec.EncodedOrigin);
+        var upright = Orient(new RgbImage(size.Width, size.Height, rgb), codec.EncodedOrigin);
+        bool swap = IsTransposing(codec.EncodedOrigin);
+        return (upright, swap ? info.Height : info.Width, swap ? info.Width : info.Height);
+    }
+
+    static bool IsTransposing(SKEncodedOrigin o) =>
+        o is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+
+    /// <summary>The smallest size the codec decodes to natively whose longer side is at least <paramref name="minLongSide"/>.</summary>
+    static SKSizeI DecodeSize(SKCodec codec, int minLongSide)
+    {
+        var full = codec.Info.Size;
+        int longSide = Math.Max(full.Width, full.Height);
+        if (minLongSide <= 0 || minLongSide >= longSide) return full;
+        var scaled = codec.GetScaledDimensions((float)minLongSide / longSide);
+        return Math.Max(scaled.Width, scaled.Height) >= minLongSide && scaled.Width > 0 && scaled.Height > 0 ? scaled : full;
     }
 
     static string Describe(SKCodecResult r) => r switch
@@ -55,7 +83,7 @@ public static class ImageIO
     public static RgbImage Orient(RgbImage img, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft) return img;
-        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swap = IsTransposing(origin);
         int w = swap ? img.Height : img.Width, h = swap ? img.Width : img.Height;
         var dst = new byte[img.Pixels.Length];
         for (int y = 0; y < h; y++)
@@ -78,7 +106,13 @@ public static class ImageIO
         return new RgbImage(w, h, dst);
     }
 
-    public static void SavePng(RgbImage img, string path)
+    public static void SavePng(RgbImage img, string path) => AtomicFile.Write(path, s => WritePng(img, s));
+
+    /// <summary>Writes a single-channel PNG atomically: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static void SaveMaskPng(bool[] mask, int width, int height, string path) =>
+        AtomicFile.Write(path, s => WriteMaskPng(mask, width, height, s));
+
+    public static void WritePng(RgbImage img, Stream output)
     {
         var rgba = new byte[img.Width * img.Height * 4];
         for (int i = 0, j = 0; i < img.Pixels.Length; i += 3, j += 4)
@@ -88,16 +122,16 @@ public static class ImageIO
             rgba[j + 2] = img.Pixels[i + 2];
             rgba[j + 3] = 255;
         }
-        Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba, path);
+        Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba, output);
     }
 
     /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
-    public static void SaveMaskPng(bool[] mask, int width, int height, string path)
+    public static void WriteMaskPng(bool[] mask, int width, int height, Stream output)
     {
         if (mask.Length != width * height) throw new ArgumentException("mask size does not match width x height");
         var gray = new byte[mask.Length];
         for (int i = 0; i < mask.Length; i++) gray[i] = mask[i] ? (byte)255 : (byte)0;
-        Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray, path);
+        Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray, output);
     }
 
     /// <summary>Reads a mask PNG (any non-zero gray value is foreground).</summary>
@@ -109,16 +143,13 @@ public static class ImageIO
         return (m, img.Width, img.Height);
     }
 
-    static void Encode(SKImageInfo info, byte[] pixels, string path)
+    static void Encode(SKImageInfo info, byte[] pixels, Stream output)
     {
         using var bmp = new SKBitmap(info);
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
         using var image = SKImage.FromBitmap(bmp);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new IOException($"could not encode {path} as PNG");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var f = File.Create(path);
-        data.SaveTo(f);
+            ?? throw new IOException($"could not encode a {info.Width}x{info.Height} PNG");
+        data.SaveTo(output);
     }
 }

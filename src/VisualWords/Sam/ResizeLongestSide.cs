@@ -21,6 +21,12 @@ public static class ResizeLongestSide
     public static RgbImage ApplyImage(RgbImage image, int longSide)
     {
         var (h, w) = GetPreprocessShape(image.Height, image.Width, longSide);
+        if (h == 0 || w == 0)
+        {
+            int longer = Math.Max(image.Width, image.Height);
+            throw new BadInputException($"the {image.Width}x{image.Height} image is too thin: at the model's {longSide} px its shorter side " +
+                $"would be 0 px (it needs at least {(longer + 2 * longSide - 1) / (2 * longSide)} px)");
+        }
         return PilBilinear.Resize(image, w, h);
     }
 
