@@ -17,10 +17,15 @@ public static class SegmentCommand
         Path.Combine(Environment.GetEnvironmentVariable("VISUALWORDS_HOME") ?? Directory.GetCurrentDirectory(), "models", "visualwords-shapes");
 
     /// <summary>
-    /// Images are decoded at the smallest native scale whose longer side is still this long: SAM's
-    /// largest input (1024 px), so a 12-megapixel JPEG costs a 1/4 decode, not a full one.
+    /// The size large images are reduced to right after decoding: four times the model's SAM input
+    /// (512 px for the shipped 128-px model), at most 1024 px unless SAM itself takes more. Everything
+    /// mode then works on a small image instead of 12 megapixels; the masks are scaled back up.
     /// </summary>
-    public const int WorkingLongSide = 1024;
+    static int WorkingLongSide(ReferringSegmenter segmenter)
+    {
+        int sam = segmenter.Model.visual_model.Config.ImageSize;
+        return Math.Max(sam, Math.Min(4 * sam, 1024));
+    }
 
     public static Command Create()
     {
@@ -60,15 +65,16 @@ public static class SegmentCommand
             outputs.File("--words-overlay", r.GetValue(words)).File("--json", r.GetValue(json), allowStdout: true);
             var say = Term.Results(outputs);
 
-            var clock = Stopwatch.StartNew();
-            var (img, fullWidth, fullHeight) = ImageIO.Load(imagePath, WorkingLongSide);
-            double decodeMs = clock.Elapsed.TotalMilliseconds;
-            if (img.Width != fullWidth)
-                Term.Err.MarkupLine($"[grey]decoded the {fullWidth}x{fullHeight} image at {img.Width}x{img.Height}; masks are written at {fullWidth}x{fullHeight}[/]");
+            ImageIO.CheckFile(imagePath);
             var modelDir = r.GetValue(model)!;
-            clock.Restart();
+            var clock = Stopwatch.StartNew();
             using var segmenter = Term.Err.Status().Start("loading the model", _ => ReferringSegmenter.Load(modelDir));
             double loadMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            var (img, fullWidth, fullHeight) = ImageIO.Load(imagePath, WorkingLongSide(segmenter));
+            double decodeMs = clock.Elapsed.TotalMilliseconds;
+            if (img.Width != fullWidth)
+                Term.Err.MarkupLine($"[grey]decoded the {fullWidth}x{fullHeight} image at {img.Width}x{img.Height} (the model works at {segmenter.Model.visual_model.Config.ImageSize} px); masks are written at {fullWidth}x{fullHeight}[/]");
             CheckExpressions(segmenter, exprs, visualTokens: 0, warn: true);
             if (IsShippedModel(modelDir) && ImageStatistics.FlatColourFraction(img) < PhotoThreshold)
                 Term.Err.WriteLine("note: this looks like a photograph; the shipped model was trained only on synthetic ShapesWorld scenes, " +

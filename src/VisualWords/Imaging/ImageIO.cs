@@ -14,15 +14,21 @@ public static class ImageIO
     public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels) => Load(path, 0, maxPixels).Image;
 
     /// <summary>
-    /// Decodes at a reduced size when the codec can (JPEG decodes at 1/2, 1/4, 1/8 natively): the
-    /// smallest size whose longer side is still at least <paramref name="minLongSide"/> (0 = full size).
-    /// Returns the image and the upright size of the full image, which outputs keep.
+    /// Decodes reduced by the largest integer factor whose longer side is still at least
+    /// <paramref name="minLongSide"/> (0 = full size), averaging blocks. Returns the image and the
+    /// upright size of the full image, which outputs keep.
     /// </summary>
     public static (RgbImage Image, int FullWidth, int FullHeight) Load(string path, int minLongSide, long maxPixels = DefaultMaxPixels)
     {
+        CheckFile(path);
+        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), minLongSide, maxPixels);
+    }
+
+    /// <summary>Fails with a clear message when <paramref name="path"/> is a folder or does not exist (before any expensive work).</summary>
+    public static void CheckFile(string path)
+    {
         if (Directory.Exists(path)) throw new BadInputException($"{path} is a folder, not an image");
         if (!File.Exists(path)) throw new BadInputException($"image not found: {path}");
-        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), minLongSide, maxPixels);
     }
 
     public static RgbImage Decode(byte[] data, string what = "image", long maxPixels = DefaultMaxPixels) => Decode(data, what, 0, maxPixels).Image;
@@ -37,39 +43,67 @@ public static class ImageIO
         long pixels = (long)info.Width * info.Height;
         if (pixels > maxPixels)
             throw new BadInputException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
-        var size = DecodeSize(codec, minLongSide);
-        var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
-        if (bitmap.GetPixels() == IntPtr.Zero) throw new BadInputException($"{what}: {size.Width}x{size.Height} is too large to allocate");
+        if (bitmap.GetPixels() == IntPtr.Zero) throw new BadInputException($"{what}: {info.Width}x{info.Height} is too large to allocate");
         var r = codec.GetPixels(target, bitmap.GetPixels());
         if (r is not (SKCodecResult.Success))
             throw new BadInputException($"{what}: could not decode the image: {Describe(r)}");
-        var rgba = bitmap.GetPixelSpan();
-        long n = (long)size.Width * size.Height;
-        var rgb = new byte[n * 3];
-        for (long i = 0, j = 0; i < n; i++, j += 4)
-        {
-            rgb[i * 3] = rgba[(int)j];
-            rgb[i * 3 + 1] = rgba[(int)j + 1];
-            rgb[i * 3 + 2] = rgba[(int)j + 2];
-        }
-        var upright = Orient(new RgbImage(size.Width, size.Height, rgb), codec.EncodedOrigin);
+        int factor = ReductionFactor(Math.Max(info.Width, info.Height), minLongSide);
+        var reduced = BoxReduce(bitmap.GetPixelSpan(), info.Width, info.Height, factor);
         bool swap = IsTransposing(codec.EncodedOrigin);
-        return (upright, swap ? info.Height : info.Width, swap ? info.Width : info.Height);
+        return (Orient(reduced, codec.EncodedOrigin), swap ? info.Height : info.Width, swap ? info.Width : info.Height);
+    }
+
+    /// <summary>The largest integer factor that keeps the longer side at least <paramref name="minLongSide"/> (1 = full size).</summary>
+    static int ReductionFactor(int longSide, int minLongSide) => minLongSide <= 0 ? 1 : Math.Max(1, longSide / minLongSide);
+
+    /// <summary>
+    /// RGBA → RGB, averaging factor×factor blocks (edge blocks average what they cover). Skia's own
+    /// scaled JPEG decode (SKCodec.GetScaledDimensions / GetPixels at a smaller size) crashes the
+    /// process in SkiaSharp 2.88.6 on Linux, so the reduction happens right after a full decode.
+    /// </summary>
+    static RgbImage BoxReduce(ReadOnlySpan<byte> rgba, int width, int height, int factor)
+    {
+        int w = (width + factor - 1) / factor, h = (height + factor - 1) / factor;
+        var rgb = new byte[(long)w * h * 3];
+        if (factor == 1)
+        {
+            for (long i = 0, j = 0; i < (long)w * h; i++, j += 4)
+            {
+                rgb[i * 3] = rgba[(int)j];
+                rgb[i * 3 + 1] = rgba[(int)j + 1];
+                rgb[i * 3 + 2] = rgba[(int)j + 2];
+            }
+            return new RgbImage(w, h, rgb);
+        }
+        var sums = new int[w * 3];
+        var counts = new int[w];
+        for (int by = 0; by < h; by++)
+        {
+            Array.Clear(sums);
+            Array.Clear(counts);
+            for (int y = by * factor; y < Math.Min(height, (by + 1) * factor); y++)
+            {
+                int row = y * width * 4;
+                for (int x = 0; x < width; x++)
+                {
+                    int bx = x / factor, p = row + x * 4;
+                    sums[bx * 3] += rgba[p];
+                    sums[bx * 3 + 1] += rgba[p + 1];
+                    sums[bx * 3 + 2] += rgba[p + 2];
+                    counts[bx]++;
+                }
+            }
+            for (int bx = 0; bx < w; bx++)
+                for (int c = 0; c < 3; c++)
+                    rgb[((long)by * w + bx) * 3 + c] = (byte)((sums[bx * 3 + c] + counts[bx] / 2) / counts[bx]);
+        }
+        return new RgbImage(w, h, rgb);
     }
 
     static bool IsTransposing(SKEncodedOrigin o) =>
         o is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-
-    /// <summary>The smallest size the codec decodes to natively whose longer side is at least <paramref name="minLongSide"/>.</summary>
-    static SKSizeI DecodeSize(SKCodec codec, int minLongSide)
-    {
-        var full = codec.Info.Size;
-        int longSide = Math.Max(full.Width, full.Height);
-        if (minLongSide <= 0 || minLongSide >= longSide) return full;
-        var scaled = codec.GetScaledDimensions((float)minLongSide / longSide);
-        return Math.Max(scaled.Width, scaled.Height) >= minLongSide && scaled.Width > 0 && scaled.Height > 0 ? scaled : full;
-    }
 
     static string Describe(SKCodecResult r) => r switch
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Spectre.Console;
 using VisualWords.Cli;
 using VisualWords.Imaging;
 
@@ -46,7 +47,7 @@ public class UnixCliTests
     }
 
     [Fact]
-    public void The_cli_process_under_LC_ALL_de_DE_reads_numbers_invariantly()
+    public async Task The_cli_process_under_LC_ALL_de_DE_reads_numbers_invariantly()
     {
         using var dir = Fixtures.TempDir();
         var grey = Flat(dir, "grey.png", 128);
@@ -58,13 +59,14 @@ public class UnixCliTests
         psi.Environment.Remove("DOTNET_SYSTEM_GLOBALIZATION_INVARIANT");
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEnd();
+        var stdoutTask = p.StandardOutput.ReadToEndAsync();
+        var stderr = await p.StandardError.ReadToEndAsync();
+        var stdout = await stdoutTask;
         Assert.True(p.WaitForExit(120_000), "the CLI did not finish in 2 minutes");
         Assert.True(p.ExitCode == 0, stderr);
         Assert.Contains("iou=0.3 ", stderr);
         Assert.Contains("stability=0.95/0.5 ", stderr);
-        using var json = JsonDocument.Parse(stdout.Result);   // stdout holds the JSON and nothing else
+        using var json = JsonDocument.Parse(stdout);   // stdout holds the JSON and nothing else
         Assert.Equal(64, json.RootElement.GetProperty("width").GetInt32());
     }
 
@@ -124,8 +126,8 @@ public class UnixCliTests
         Assert.Contains("is a folder, not an image", err);
 
         var thin = Flat(dir, "thin.png", 90, w: 1, h: 500);
-        (code, _, err) = CliRunner.Run("sam", "--threads", "1", "--model-type", "vit_tiny", "--checkpoint", Fixtures.Path("sam", "sam_vit_tiny.pth"),
-            "--image", thin, "--point", "0,10", "--out", dir.File("m.png"));
+        (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", Path.Combine(RepoRoot(), "models", "visualwords-shapes"),
+            "--image", thin, "-e", "the red circle", "--out", dir.File("m.png"));
         Assert.Equal(2, code);
         Assert.Contains("1x500 image is too thin", err);
         Assert.False(File.Exists(dir.File("m.png")));
@@ -183,7 +185,7 @@ public class UnixCliTests
             Environment.SetEnvironmentVariable("NO_COLOR", "1");
             var sw = new StringWriter();
             var console = Term.Create(sw);
-            Assert.Equal(Spectre.Console.ColorSystem.NoColors, console.Profile.Capabilities.ColorSystem);
+            Assert.Equal(ColorSystem.NoColors, console.Profile.Capabilities.ColorSystem);
             Assert.False(console.Profile.Capabilities.Ansi);
             var line = string.Join(' ', Enumerable.Repeat("word", 60));
             console.MarkupLine($"[red]{line}[/]");

@@ -22,7 +22,7 @@ public class DownscaledDecodeTests
     }
 
     [Fact]
-    public void A_large_jpeg_decodes_at_a_native_scale_no_smaller_than_asked()
+    public void A_large_jpeg_is_reduced_to_no_less_than_the_working_size()
     {
         var (img, fullW, fullH) = ImageIO.Decode(Jpeg(3000, 2000), "big.jpg", minLongSide: 1024);
         Assert.Equal((3000, 2000), (fullW, fullH));
