@@ -9,7 +9,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Training config (JSON): model, data, optim, run sections.", Required = true };
+        var config = new Option<string>("--config") { Description = "Training config (JSON): model, data, optim, run sections. Relative paths in it are relative to the config file.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Run folder: checkpoints/, best/, metrics.jsonl, loss.png, config.json.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in --out (model, optimizer, schedule, data position)." };
         var cmd = new Command("train", "Train a model from a config; resumable after a crash with --resume.");
@@ -21,12 +21,26 @@ public static class TrainCommand
             GlobalOptions.Apply(r);
             NativeHeap.KeepFreedMemory();  // training re-allocates the same large temporaries every step
             var cfg = TrainConfig.Load(r.GetValue(config)!);
+            var runDir = r.GetValue(outDir)!;
+            if (File.Exists(runDir)) throw new BadInputException($"--out '{runDir}' is a file; give the run folder");
+            if (r.GetValue(resume))
+            {
+                var latest = new TrainingCheckpoints(runDir, cfg.Run.KeepLast).Latest();
+                if (latest is null)
+                    Term.Err.WriteLine($"--resume: no checkpoint in {runDir} yet; starting a fresh run");
+                else if (TrainingCheckpoints.StepOf(latest) is var done && done >= cfg.Run.Steps)
+                {
+                    AnsiConsole.MarkupLine($"the run in {Markup.Escape(runDir)} is finished: step {done} of {cfg.Run.Steps} ({Markup.Escape(Path.GetFileName(latest))}); " +
+                        "nothing to train. Raise run.steps in the config to train longer.");
+                    return ExitCodes.Ok;
+                }
+            }
             using var task = TrainingTasks.Create(cfg);
             IReadOnlyList<StepMetrics> history = [];
             Trainer? trainer = null;
             if (Console.IsErrorRedirected)
             {
-                trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new LineProgress());
+                trainer = new Trainer(cfg, task, runDir, new LineProgress());
                 history = trainer.Run(r.GetValue(resume));
             }
             else
@@ -36,7 +50,7 @@ public static class TrainCommand
                              new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
                     {
-                        trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new BarProgress(ctx));
+                        trainer = new Trainer(cfg, task, runDir, new BarProgress(ctx));
                         history = trainer.Run(r.GetValue(resume));
                     });
             }

@@ -73,13 +73,13 @@ public sealed class SamTrainingTask : ITrainingTask
             throw new BadInputException($"config: data.image_size {size} differs from the input size {samConfig.ImageSize} of SAM '{samConfig.Name}'");
         _seed = config.Run.Seed;
 
-        var dataset = ReferDataset.Open(_data.Dir);
+        var dataset = ReferDataset.Open(config.ResolvePath(_data.Dir));
         var train = InstanceImage.OfSplit(dataset, _data.Split);
         _train = new SamTrainingImages(train, samConfig.ImageSize, _data.CacheImages);
         _val = _data.ValSplit is { } vs ? InstanceImage.OfSplit(dataset, vs).Take(_data.ValImages).ToList() : [];
 
         torch.manual_seed(config.Run.Seed);  // the initial weights are a function of the seed too
-        _model = modelSection.Init is { } init ? SamModel.FromCheckpoint(samConfig, init) : new SamModel(samConfig);
+        _model = modelSection.Init is { } init ? SamModel.FromCheckpoint(samConfig, config.ResolvePath(init)) : new SamModel(samConfig);
         TrainableParameters = _model.parameters().ToList();
     }
 
@@ -97,7 +97,7 @@ public sealed class SamTrainingTask : ITrainingTask
         }
         catch (JsonException e)
         {
-            throw new BadInputException($"config: model.sam: {e.Message}");
+            throw new BadInputException($"config: model.sam: {JsonErrors.Describe(e)}");
         }
     }
 

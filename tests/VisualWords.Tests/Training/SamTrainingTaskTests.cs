@@ -116,6 +116,47 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
     }
 
     [Fact]
+    public void Config_paths_are_relative_to_the_config_file_and_resume_says_fresh_or_finished()
+    {
+        using var dir = Fixtures.TempDir();
+        var configDir = Directory.CreateDirectory(Path.Combine(dir.Path, "configs")).FullName;
+        var relative = Path.GetRelativePath(configDir, _world.Path);
+        Assert.False(Path.IsPathRooted(relative));
+        var configPath = Path.Combine(configDir, "sam.json");
+        File.WriteAllText(configPath, $$"""
+            { "model": { "kind": "sam", "sam": {{TinySam}} },
+              "data": { "dir": "{{relative}}", "split": "train", "val_split": null, "batch_images": 1 },
+              "optim": { "lr": 0.003, "warmup_steps": 0 },
+              "run": { "steps": 2, "seed": 11, "checkpoint_every": 1, "workers": 0 } }
+            """);
+        Assert.Equal(_world.Path, TrainConfig.Load(configPath).ResolvePath(relative));
+
+        var run = Path.Combine(dir.Path, "run");
+        var (code, _, err) = VisualWords.Tests.Cli.CliRunner.Run("train", "--threads", "1", "--config", configPath, "--out", run, "--resume");
+        Assert.True(code == 0, err);
+        Assert.Contains("starting a fresh run", err);
+        string output;
+        (code, output, err) = VisualWords.Tests.Cli.CliRunner.Run("train", "--threads", "1", "--config", configPath, "--out", run, "--resume");
+        Assert.True(code == 0, err);
+        Assert.Contains("is finished: step 2 of 2", output);
+    }
+
+    [Fact]
+    public void Config_errors_name_the_place_not_dotnet_types()
+    {
+        var steps = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "run": { "steps": "many" } }""")).Message;
+        Assert.Contains("$.run.steps", steps);
+        Assert.Contains("expected an integer", steps);
+        var run = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "run": 5 }""")).Message;
+        Assert.Contains("$.run", run);
+        Assert.Contains("expected an object", run);
+        var schedule = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "optim": { "schedule": "zigzag" } }""")).Message;
+        Assert.Contains("cosine", schedule);
+        foreach (var m in new[] { steps, run, schedule }) Assert.DoesNotContain("System.", m);
+        foreach (var m in new[] { steps, run, schedule }) Assert.DoesNotContain("VisualWords.", m);
+    }
+
+    [Fact]
     public void Bad_sections_are_reported_by_name()
     {
         Assert.Contains("model.sam", Assert.Throws<BadInputException>(() => new SamTrainingTask(TrainConfig.Parse(
