@@ -56,8 +56,11 @@ public static class PrecomputeCommand
                 }, (_, _) => task.Increment(1));
             });
             AnsiConsole.MarkupLine($"shard {index}/{count}: {result.Computed} computed, {result.Skipped} already done" +
+                (result.Recomputed > 0 ? $", {result.Recomputed} corrupt results computed again" : "") +
                 (result.StaleTempsRemoved > 0 ? $", {result.StaleTempsRemoved} stale temp files removed" : "") +
                 $" in {clock.Elapsed.TotalSeconds:F1} s");
+            if (result.Failed > 0)
+                Term.Err.WriteLine($"warning: {result.Failed} image(s) could not be read; reasons in {Precompute.FailedPath(outDir, index, count)}");
             return ExitCodes.Ok;
         });
 
