@@ -37,7 +37,7 @@ public static class SamCommand
             Description = "Predict three candidate masks and write the one with the highest predicted IoU (all three IoUs go to --json).",
         };
         var output = new Option<string>("--out") { Description = "Mask PNG to write (original image size, 0/255).", Required = true };
-        var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted over it (PNG)." };
+        var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted and outlined over it and the prompt points marked (green foreground, red background) (PNG)." };
         var json = new Option<string?>("--json") { Description = "Also write predicted IoUs, prompts and timings_ms as JSON ('-' = stdout)." };
 
         var cmd = new Command("sam", "Segment an object with SAM from point and/or box prompts.");
@@ -85,7 +85,7 @@ public static class SamCommand
             outputs.Write(r.GetValue(output)!, s => ImageIO.WriteMaskPng(maskPixels, img.Width, img.Height, s));
             if (r.GetValue(overlay) is { } ov)
             {
-                var tinted = Overlay.MaskOverlay(img, mask, (30, 144, 255));
+                var tinted = Overlay.PromptPoints(Overlay.MaskOverlay(img, mask, (30, 144, 255)), prompts.Select(q => (q.X, q.Y, q.Label == 1)));
                 outputs.Write(ov, s => ImageIO.WritePng(tinted, s));
             }
             timings["write"] = Lap(clock);

@@ -174,7 +174,7 @@ public sealed class SamTrainingTask : ITrainingTask
             maskLosses.Add(combined.gather(1, pick));
             focal.Add(f.gather(1, pick).detach());
             dice.Add(d.gather(1, pick).detach());
-            var iou = SamLosses.MaskIou(masks.detach(), target);
+            var iou = SegmentationMetrics.MaskIou(masks.detach(), target);
             actual.Add(iou.gather(1, pick));
             // Every output's IoU prediction learns, so everything mode can rank all three.
             iouLosses.Add((iouPred - iou).pow(2).mean([1]));

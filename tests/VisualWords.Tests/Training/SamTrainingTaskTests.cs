@@ -213,8 +213,8 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
         var right = (target * 2 - 1) * 20;
         Assert.True(SamLosses.Focal(right, target).item<float>() < 1e-6);
         Assert.True(SamLosses.Dice(right, target).item<float>() < 1e-3);
-        Assert.Equal(1f, SamLosses.MaskIou(right, target).item<float>());
-        Assert.Equal(0f, SamLosses.MaskIou(-right, target).item<float>());
+        Assert.Equal(1f, SegmentationMetrics.MaskIou(right, target).item<float>());
+        Assert.Equal(0f, SegmentationMetrics.MaskIou(-right, target).item<float>());
         Assert.True(SamLosses.Focal(-right, target).item<float>() > 1);
     }
 
