@@ -193,6 +193,8 @@ public sealed class SamTrainingTask : ITrainingTask
         return new LossParts(total, parts, b.Images.Count);
     }
 
+    public string ValidationMetric => "val point mIoU";
+
     /// <summary>Mean IoU of single-click (most interior pixel) masks on the first val images.</summary>
     public double? Validate() =>
         _val.Count == 0 ? null : SamPromptEvaluation.PointPrompts(_model, _val).MeanIou;

@@ -107,8 +107,9 @@ public sealed class ParserFuzzTests : IClassFixture<ParserFuzzTests.Seeds>, IDis
         foreach (var dir in Directory.GetDirectories(root))
             foreach (var file in Directory.GetFiles(dir, "*.bin"))
             {
-                var (outcome, _, _) = MutationFuzzer.RunOne(Parser(Path.GetFileName(dir)), File.ReadAllBytes(file), TimeSpan.FromSeconds(10));
+                var (outcome, allocated, _) = MutationFuzzer.RunOne(Parser(Path.GetFileName(dir)), File.ReadAllBytes(file), TimeSpan.FromSeconds(10));
                 Assert.True(outcome is null or BadInputException, $"{Path.GetFileName(dir)}/{Path.GetFileName(file)}: {outcome}");
+                Assert.True(allocated < 64L << 20, $"{Path.GetFileName(dir)}/{Path.GetFileName(file)}: allocated {allocated / 1e6:F0} MB");
                 replayed++;
             }
         Assert.True(replayed > 0, "the corpus is empty");

@@ -97,6 +97,7 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
         task.Model.eval();
         var score = task.Validate();
         Assert.NotNull(score);
+        Assert.Equal("val point mIoU", task.ValidationMetric);
         Assert.InRange(score!.Value, 0.0, 1.0);
         Assert.True(File.Exists(Path.Combine(dir.Path, "best", "model.safetensors")));
 
