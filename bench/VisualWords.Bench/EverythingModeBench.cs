@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
 using VisualWords.Checkpoints;
@@ -9,11 +10,13 @@ namespace VisualWords.Bench;
 
 /// <summary>
 /// Everything mode from a precomputed 1024² embedding (no encoder), ours vs the official generator in
-/// the same run, same random full-size weights and thread count. Ours is timed twice: with the shared
-/// image-side decoder work (default) and with the generic per-prompt decoder, to show what sharing buys.
+/// the same run, same random full-size weights and thread count. Ours runs in exact mode (the official
+/// records) and in fast mode (coarse-to-fine prompts); with --generic also exact mode with the generic
+/// per-prompt decoder, to show what sharing the image-side work buys.
 /// Weights and embedding come from bench/python/amg_reference.py prepare (run when missing).
 /// Wall time is what a user waits; process CPU time is reported too because this machine is shared
-/// and wall time mostly measures the other tenants.
+/// and wall time mostly measures the other tenants. Peak RSS is the process's high-water mark after
+/// the row (VmHWM; cumulative over rows, so run one grid per process to read it per grid).
 /// </summary>
 public static class EverythingModeBench
 {
@@ -22,16 +25,21 @@ public static class EverythingModeBench
         int threads = BenchArgs.Int(args, "--threads", 1);
         var grids = (BenchArgs.Get(args, "--grids") ?? "16,32").Split(',').Select(int.Parse).ToArray();
         var models = (BenchArgs.Get(args, "--models") ?? "vit_t,vit_b").Split(',');
+        var modes = (BenchArgs.Get(args, "--modes") ?? "exact,fast").Split(',');
         var dir = BenchArgs.Get(args, "--dir") ?? Path.Combine(Path.GetTempPath(), "vwbench");
-        double iou = double.Parse(BenchArgs.Get(args, "--pred-iou-thresh") ?? "0.88");
-        double stab = double.Parse(BenchArgs.Get(args, "--stability-score-thresh") ?? "0.95");
-        bool official = Environment.GetEnvironmentVariable("SAM_SRC") is not null && Environment.GetEnvironmentVariable("MOBILESAM_SRC") is not null;
+        double iou = double.Parse(BenchArgs.Get(args, "--pred-iou-thresh") ?? "0.88", CultureInfo.InvariantCulture);
+        double stab = double.Parse(BenchArgs.Get(args, "--stability-score-thresh") ?? "0.95", CultureInfo.InvariantCulture);
+        bool generic = args.Contains("--generic");
+        int chunk = BenchArgs.Int(args, "--prompt-chunk", SamAutomaticMaskGenerator.DefaultPromptChunk);
+        bool verify = args.Contains("--verify-chunks");
+        bool official = !args.Contains("--no-official")
+            && Environment.GetEnvironmentVariable("SAM_SRC") is not null && Environment.GetEnvironmentVariable("MOBILESAM_SRC") is not null;
         torch.set_num_threads(threads);
         if (!File.Exists(Path.Combine(dir, "embedding_1024.pth"))) Python(["prepare", dir], threads);
 
         Console.WriteLine($"# everything mode, 1024x1024 embedding, {threads} thread(s), pred_iou {iou}, stability {stab}");
-        Console.WriteLine("| decoder | grid | ours shared: wall s / cpu s | ours generic: wall / cpu | official: wall / cpu | ratio shared/official (wall, cpu) | masks (ours/official) | our stages (shared) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| decoder | grid | ours mode | ours: wall s / cpu s | official: wall / cpu | ratio ours/official (wall, cpu) | masks (ours/official) | prompts | peak RSS MB | our stages |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         using var sd = Checkpoint.Load(Path.Combine(dir, "embedding_1024.pth"));
         var embedding = sd["embedding"];
         foreach (var m in models)
@@ -41,30 +49,59 @@ public static class EverythingModeBench
             foreach (int n in grids)
             {
                 var cfg = new AutomaticMaskGeneratorConfig { PointsPerSide = n, PredIouThresh = iou, StabilityScoreThresh = stab };
-                Ours(model, cfg with { PointsPerSide = 4 }, embedding, true);   // warm-up
-                var shared = Ours(model, cfg, embedding, true);
-                var generic = Ours(model, cfg, embedding, false);
+                Ours(model, cfg with { PointsPerSide = 4 }, embedding, true, chunk);   // warm-up
+                if (verify) VerifyChunks(model, cfg, embedding, chunk);
+                var rows = new List<(string Mode, Result R)>();
+                foreach (var mode in modes)
+                    rows.Add((mode, Ours(model, cfg with { Mode = mode == "fast" ? AmgMode.Fast : AmgMode.Exact }, embedding, true, chunk)));
+                if (generic) rows.Add(("exact, generic decoder", Ours(model, cfg, embedding, false, chunk)));
                 (double Wall, double Cpu, int Masks)? reference = official
                     ? Official(m, ckpt, Path.Combine(dir, "embedding_1024.pth"), n, iou, stab, threads) : null;
                 string refText = reference is { } r ? $"{r.Wall:F1} / {r.Cpu:F1}" : "n/a (set SAM_SRC, MOBILESAM_SRC)";
-                string ratio = reference is { } q ? $"{shared.Wall / q.Wall:F2}, {shared.Cpu / q.Cpu:F2}" : "n/a";
-                Console.WriteLine($"| {m} | {n}x{n} | {shared.Wall:F1} / {shared.Cpu:F1} | {generic.Wall:F1} / {generic.Cpu:F1} | {refText} | {ratio} | " +
-                    $"{shared.Masks}/{(reference is { } x ? x.Masks.ToString() : "-")} | {shared.Timings} |");
+                foreach (var (mode, o) in rows)
+                {
+                    string ratio = reference is { } q ? $"{o.Wall / q.Wall:F2}, {o.Cpu / q.Cpu:F2}" : "n/a";
+                    Console.WriteLine($"| {m} | {n}x{n} | {mode} | {o.Wall:F1} / {o.Cpu:F1} | {refText} | {ratio} | " +
+                        $"{o.Masks}/{(reference is { } x ? x.Masks.ToString() : "-")} | {o.Timings.Prompts} | {o.PeakRssMb:F0} | {o.Timings} |");
+                }
             }
         }
         return 0;
     }
 
-    static (double Wall, double Cpu, int Masks, AmgTimings Timings) Ours(SamModel model, AutomaticMaskGeneratorConfig cfg, torch.Tensor embedding, bool share)
+    sealed record Result(double Wall, double Cpu, int Masks, AmgTimings Timings, double PeakRssMb);
+
+    /// <summary>
+    /// Exact mode without filters or NMS, every prompt batch through the decoder at once and in chunks of <paramref name="chunk"/>:
+    /// the records must be identical (the chunk bounds memory, it must not change results).
+    /// </summary>
+    static void VerifyChunks(SamModel model, AutomaticMaskGeneratorConfig cfg, torch.Tensor embedding, int chunk)
     {
-        var gen = new SamAutomaticMaskGenerator(model, cfg) { ShareImageWork = share };
+        cfg = cfg with { PredIouThresh = 0, StabilityScoreThresh = 0, BoxNmsThresh = 1 };   // every mask of every prompt
+        var a = new SamAutomaticMaskGenerator(model, cfg) { PromptChunk = cfg.PointsPerBatch }.Generate(1024, 1024, _ => embedding.clone());
+        var b = new SamAutomaticMaskGenerator(model, cfg) { PromptChunk = chunk }.Generate(1024, 1024, _ => embedding.clone());
+        bool same = a.Count == b.Count && a.Zip(b).All(p => p.First.Segmentation.Counts.SequenceEqual(p.Second.Segmentation.Counts)
+            && p.First.PredictedIou == p.Second.PredictedIou && p.First.StabilityScore == p.Second.StabilityScore);
+        Console.WriteLine($"# prompt chunk {cfg.PointsPerBatch} vs {chunk}: {a.Count} vs {b.Count} records, identical: {same}");
+    }
+
+    static Result Ours(SamModel model, AutomaticMaskGeneratorConfig cfg, torch.Tensor embedding, bool share, int chunk)
+    {
+        var gen = new SamAutomaticMaskGenerator(model, cfg) { ShareImageWork = share, PromptChunk = chunk };
         var proc = Process.GetCurrentProcess();
         var cpu0 = proc.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var masks = gen.Generate(1024, 1024, _ => embedding.clone());
         double wall = clock.Elapsed.TotalSeconds;
         proc.Refresh();
-        return (wall, (proc.TotalProcessorTime - cpu0).TotalSeconds, masks.Count, gen.LastTimings);
+        return new Result(wall, (proc.TotalProcessorTime - cpu0).TotalSeconds, masks.Count, gen.LastTimings, PeakRssMb());
+    }
+
+    /// <summary>The process's resident-set high-water mark (Linux VmHWM), in MB.</summary>
+    static double PeakRssMb()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+        return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
     }
 
     static (double Wall, double Cpu, int Masks) Official(string model, string ckpt, string emb, int n, double iou, double stab, int threads)

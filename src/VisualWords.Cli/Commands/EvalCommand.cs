@@ -35,18 +35,24 @@ public static class EvalCommand
             Description = "Trained model folder(s) to score beside the baselines (repeatable), e.g. models/visualwords-shapes.",
         };
 
+        var maskFrom = new Option<string>("--mask-from")
+        {
+            Description = "For grounding models: score the mask as the model makes it (model), SAM's decoder output (decoder), the grounded visual words (words), or both decoder and words as two rows.",
+            DefaultValueFactory = _ => "model",
+        };
+
         var cmd = new Command("eval", "Score referring segmentation on a split: cIoU, gIoU, precision@0.5-0.9, visual tokens per image, latency; baselines in the same report.");
-        foreach (var o in new Option[] { data, split, checkpoint, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, split, checkpoint, maskFrom, baseline, superpixels, json, markdown, limit, images, refs, skip, seed }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            GlobalOptions.Apply(r);
+            var device = GlobalOptions.Apply(r);
             string? jsonPath = r.GetValue(json), mdPath = r.GetValue(markdown);
             if (jsonPath is not null && jsonPath != OutputFiles.Stdout) mdPath ??= Path.ChangeExtension(jsonPath, ".md");
             using var outputs = new OutputFiles().Input(r.GetValue(data)).File("--json", jsonPath, allowStdout: true).File("--markdown", mdPath);
             var say = Term.Results(outputs);
             var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
             // Trained models first, the baselines beside them in the same report.
-            var models = (r.GetValue(checkpoint) ?? []).Select(c => new SegmenterPredictor(ReferringSegmenter.Load(c), Path.GetFileName(Path.TrimEndingDirectorySeparator(c)))).ToList();
+            var models = (r.GetValue(checkpoint) ?? []).SelectMany(c => Predictors(c, r.GetValue(maskFrom)!, device)).ToList();
             using var disposeModels = new CompositeDisposable(models);
             var predictors = models.Cast<IReferringPredictor>()
                 .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
@@ -67,6 +73,25 @@ public static class EvalCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>One predictor per mask source asked for (a checkpoint without grounding has only its decoder).</summary>
+    static IEnumerable<SegmenterPredictor> Predictors(string folder, string maskFrom, TorchSharp.torch.Device device)
+    {
+        if (maskFrom is not ("model" or "decoder" or "words" or "both"))
+            throw new BadInputException($"--mask-from '{maskFrom}': use model, decoder, words or both");
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
+        if (maskFrom == "model") { yield return new SegmenterPredictor(ReferringSegmenter.Load(folder, device), name); yield break; }
+        foreach (var from in maskFrom == "both" ? new[] { "decoder", "words" } : [maskFrom])
+        {
+            var segmenter = ReferringSegmenter.Load(folder, device);
+            if (from == "words" && !segmenter.Model.Config.Grounding)
+            {
+                segmenter.Dispose();
+                throw new BadInputException($"--mask-from {from}: {folder} does not ground its answers in visual words");
+            }
+            yield return new SegmenterPredictor(new ReferringSegmenter(segmenter.Model) { MaskFrom = from }, $"{name} ({from} mask)");
+        }
     }
 
     static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelizer superpixels, long seed)

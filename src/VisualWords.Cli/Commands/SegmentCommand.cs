@@ -53,7 +53,7 @@ public static class SegmentCommand
         foreach (var o in new Option[] { model, image, expressions, output, overlay, words, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
-            GlobalOptions.Apply(r);
+            var device = GlobalOptions.Apply(r);
             var exprs = r.GetValue(expressions)!;
             if (exprs.Any(string.IsNullOrWhiteSpace)) throw new BadInputException("an --expression is empty");
             var imagePath = r.GetValue(image)!;
@@ -68,7 +68,7 @@ public static class SegmentCommand
             ImageIO.CheckFile(imagePath);
             var modelDir = r.GetValue(model)!;
             var clock = Stopwatch.StartNew();
-            using var segmenter = Term.Err.Status().Start("loading the model", _ => ReferringSegmenter.Load(modelDir));
+            using var segmenter = Term.Err.Status().Start("loading the model", _ => ReferringSegmenter.Load(modelDir, device));
             double loadMs = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
             var (img, fullWidth, fullHeight) = ImageIO.Load(imagePath, WorkingLongSide(segmenter));
@@ -96,7 +96,12 @@ public static class SegmentCommand
                     outputs.Write(overlayPaths[i], s => ImageIO.WritePng(Overlay.MaskOverlay(img, m, (30, 144, 255)), s));
                 }
                 long area = full.LongCount(b => b);
-                report.Add(new { expression = exprs[i], answer = res.Answer, masks = res.Masks.Count, area, mask = maskPaths[i], timings_ms = new { llm = res.LlmMilliseconds, decoder = res.DecoderMilliseconds } });
+                report.Add(new
+                {
+                    expression = exprs[i], answer = res.Answer, masks = res.Masks.Count, area, mask = maskPaths[i],
+                    words = res.Words.Select(ws => ws.Select(w => new { region = w.Region, score = w.Score })),
+                    timings_ms = new { llm = res.LlmMilliseconds, decoder = res.DecoderMilliseconds },
+                });
             }
             if (r.GetValue(words) is { } wpath)
             {

@@ -26,6 +26,12 @@ public sealed class SuperpixelOptions
         Description = $"SAM model type for --method semantic: {string.Join(", ", SamModelConfig.Registry.Keys)}.",
         DefaultValueFactory = _ => "vit_b",
     };
+    public readonly Option<string?> Mode = new("--mode")
+    {
+        Description = "Everything mode for --method semantic: exact (the official generator's masks) or fast (coarse-to-fine prompts, " +
+            "filters on low-res masks; the default for visual words). Default: fast, or exact with --masks-json.",
+    };
+    public readonly Option<int> CoarseStride = new("--coarse-stride") { Description = "Fast mode: spacing in grid points of the first, sparsest prompt lattice.", DefaultValueFactory = _ => Amg.FastCoarseStride };
     public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "SAM checkpoint with the official keys (needed for --method semantic)." };
     public readonly Option<int> PointsPerSide = new("--points-per-side") { Description = $"Point prompts per image side.", DefaultValueFactory = _ => Amg.PointsPerSide!.Value };
     public readonly Option<int> PointsPerBatch = new("--points-per-batch") { Description = $"Point prompts decoded together.", DefaultValueFactory = _ => Amg.PointsPerBatch };
@@ -41,7 +47,7 @@ public sealed class SuperpixelOptions
     public readonly Option<int> GridCells = new("--grid-cells") { Description = "Cells per side for --method grid.", DefaultValueFactory = _ => 16 };
     public readonly Option<int> SlicSegments = new("--slic-segments") { Description = "Target superpixel count for --method slic.", DefaultValueFactory = _ => 256 };
 
-    public IEnumerable<Option> All => [Method, ModelType, Checkpoint, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
+    public IEnumerable<Option> All => [Method, Mode, CoarseStride, ModelType, Checkpoint, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
         BoxNmsThresh, CropNLayers, MinMaskRegionArea, MinRegionArea, MaxRegions, OverlapWinner, GridCells, SlicSegments];
 
     public void AddTo(Command cmd)
@@ -52,8 +58,18 @@ public sealed class SuperpixelOptions
     /// <summary>The --method value, normalised.</summary>
     public string MethodName(ParseResult r) => r.GetValue(Method)!.Trim().ToLowerInvariant();
 
+    /// <summary>The everything-mode mode: --mode if given, else <paramref name="fallback"/>.</summary>
+    public AmgMode ModeOf(ParseResult r, AmgMode fallback) => r.GetValue(Mode)?.Trim().ToLowerInvariant() switch
+    {
+        null => fallback,
+        "exact" => AmgMode.Exact,
+        "fast" => AmgMode.Fast,
+        var other => throw new BadInputException($"--mode must be exact or fast (got '{other}')"),
+    };
+
     /// <summary>The configured superpixelizer and a canonical one-line description of its settings.</summary>
-    public (ISuperpixelizer Superpixelizer, string Settings, IDisposable? Owned) Build(ParseResult r, TorchSharp.torch.Device device)
+    /// <param name="defaultMode">Everything mode when --mode is not given.</param>
+    public (ISuperpixelizer Superpixelizer, string Settings, IDisposable? Owned) Build(ParseResult r, TorchSharp.torch.Device device, AmgMode defaultMode = AmgMode.Fast)
     {
         var method = MethodName(r);
         switch (method)
@@ -77,6 +93,8 @@ public sealed class SuperpixelOptions
                     BoxNmsThresh = r.GetValue(BoxNmsThresh),
                     CropNLayers = r.GetValue(CropNLayers),
                     MinMaskRegionArea = r.GetValue(MinMaskRegionArea),
+                    Mode = ModeOf(r, defaultMode),
+                    FastCoarseStride = r.GetValue(CoarseStride),
                 };
                 var sem = new SemanticSuperpixelConfig
                 {
@@ -99,6 +117,8 @@ public sealed class SuperpixelOptions
                     $"stability={amg.StabilityScoreThresh}/{amg.StabilityScoreOffset} nms={amg.BoxNmsThresh} crops={amg.CropNLayers} " +
                     $"min_mask_region={amg.MinMaskRegionArea} min_region={sem.MinRegionArea} max_regions={sem.MaxRegions?.ToString() ?? "none"} " +
                     $"overlap={sem.OverlapWinner} levels={sem.LevelAssignment} covered<{sem.MaxCoveredFraction}");
+                // Exact mode keeps the settings line of the plans written before fast mode existed.
+                if (amg.Mode == AmgMode.Fast) settings += $" mode=fast stride={amg.FastCoarseStride}";
                 return (new SemanticSuperpixelizer(new SamAutomaticMaskGenerator(model, amg), sem), settings, model);
             default:
                 throw new BadInputException($"--method must be semantic, grid or slic (got '{method}')");

@@ -28,6 +28,7 @@ public static class SuperpixelsCommand
         cmd.Options.Add(json);
         cmd.Options.Add(masksJson);
         opts.AddTo(cmd);
+        cmd.Subcommands.Add(SuperpixelsEvalCommand.Create());
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
@@ -41,15 +42,17 @@ public static class SuperpixelsCommand
                 throw new BadInputException("--masks-json needs --method semantic (the baselines make no SAM masks)");
             var say = Term.Results(outputs);
             var clock = Stopwatch.StartNew();
-            var (sp, settings, owned) = Term.Err.Status().Start("loading", _ => opts.Build(r, device));
+            // --masks-json promises the official generator's records: exact mode unless --mode says otherwise.
+            var (sp, settings, owned) = Term.Err.Status().Start("loading", _ => opts.Build(r, device, r.GetValue(masksJson) is null ? AmgMode.Fast : AmgMode.Exact));
             double load = clock.Elapsed.TotalSeconds;
             using var _ = owned;
             Term.Err.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)} (loaded in {load:F2} s)[/]");
 
             if (!folder)
             {
-                var s = Term.Err.Status().Start($"superpixels of {Path.GetFileName(input)}", _ =>
-                    ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), outputs.Write));
+                if (sp is SemanticSuperpixelizer semantic) semantic.Generator.Progress = ProgressLine.Show;
+                var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), outputs.Write);
+                ProgressLine.End();
                 outputs.Commit();
                 say.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
                     $"{Markup.Escape(s.Timing)}");
@@ -126,5 +129,30 @@ public static class SuperpixelsCommand
             write(masksPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
         }
         return new Summary(masks.Count, partition.Regions.Count, clock.Elapsed.TotalSeconds, timing);
+    }
+}
+
+/// <summary>
+/// Everything mode's progress on stderr, one rewritten line, once a run has taken longer than a few
+/// seconds (a large photo at 32 × 32 takes minutes on a CPU; a user should see where the time goes).
+/// </summary>
+static class ProgressLine
+{
+    const double AfterSeconds = 3;
+    static bool _shown;
+
+    public static void Show(AmgProgress p)
+    {
+        if (p.Seconds < AfterSeconds) return;
+        _shown = true;
+        var t = p.Timings;
+        Console.Error.Write($"\reverything mode: {p.Prompts}/{p.GridPrompts} prompts, {p.Seconds:F1} s " +
+            $"(decoder {t.Decoder:F1}, upscale {t.Upscale:F1}, filters {t.Filters:F1}, rle {t.Rle:F1})   ");
+    }
+
+    public static void End()
+    {
+        if (_shown) Console.Error.WriteLine();
+        _shown = false;
     }
 }

@@ -42,7 +42,14 @@ public sealed class PackedBatch : IDisposable
     /// LISA reads the mask prompt from the hidden state that predicts [SEG], i.e. the position just
     /// before it (its <c>input_ids[:, 1:] == seg</c> shift); this gives those indices per row.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<int>> SegHiddenPositions => SegPositions.Select(r => (IReadOnlyList<int>)r.Select(p => p - 1).ToList()).ToList();
+    public IReadOnlyList<IReadOnlyList<int>> SegHiddenPositions => SegPositions.Select(r => (IReadOnlyList<int>)r.Select(SegHiddenPosition).ToList()).ToList();
+
+    /// <summary>
+    /// The one [SEG] rule, for teacher forcing and generation alike: the hidden state that prompts
+    /// the mask decoder is the one that predicted [SEG], i.e. at the position before it (LISA's
+    /// shifted <c>seg_token_mask</c>).
+    /// </summary>
+    public static int SegHiddenPosition(int segPosition) => segPosition - 1;
 
     public void Dispose()
     {

@@ -59,13 +59,15 @@ public sealed record ResamplerProjectorConfig(int VisionWidth, int TextWidth, in
 /// <summary>
 /// One token per semantic superpixel. UseSspe / UseSsa switch the positional embedding and the
 /// aggregator off for the ablation; SsaGlobal switches the aggregator's all-patch branch.
-/// ShapeGrid: side of the region-mask thumbnail in SSPE's shape descriptor.
+/// ShapeGrid: side of the region-mask thumbnail in SSPE's shape descriptor. SspeColour: SSPE also
+/// embeds each region's mean colour (<see cref="ProjectorInput.RegionColours"/>), so a region's
+/// appearance reaches its token even from a tower trained from scratch.
 /// </summary>
 public sealed record SemanticProjectorConfig(
     int VisionWidth, int TextWidth,
     bool UseSspe = true, bool UseSsa = true,
     int SsaLayers = 1, int SsaHeads = 16, int SsaFfnRatio = 4, bool SsaGlobal = true,
-    int ShapeGrid = 8, int SspeHidden = 256)
+    int ShapeGrid = 8, int SspeHidden = 256, bool SspeColour = false)
     : ProjectorConfig(VisionWidth, TextWidth)
 {
     public override VisualProjector Create() => new SemanticVisualProjector(this);

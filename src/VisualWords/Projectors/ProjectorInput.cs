@@ -7,8 +7,11 @@ namespace VisualWords.Projectors;
 /// GridHeight x GridWidth patch grid. SuperpixelLabels (semantic projector only): one int64 H x W
 /// label map per image, labels 0..R-1 without gaps (-1: no superpixel, e.g. padding), covering
 /// the same frame the tower saw (any resolution; pixel (y, x) falls in patch (⌊y·h/H⌋, ⌊x·w/W⌋)).
+/// RegionColours (semantic projector with SSPE colour only): per image R x 3, each region's mean
+/// RGB in 0..1 (<see cref="SuperpixelGeometry.MeanColours"/>).
 /// </summary>
-public sealed record ProjectorInput(Tensor PatchFeatures, int GridHeight, int GridWidth, IReadOnlyList<Tensor>? SuperpixelLabels = null)
+public sealed record ProjectorInput(Tensor PatchFeatures, int GridHeight, int GridWidth, IReadOnlyList<Tensor>? SuperpixelLabels = null,
+    IReadOnlyList<Tensor>? RegionColours = null)
 {
     public long Batch => PatchFeatures.shape[0];
 

@@ -23,6 +23,7 @@ public sealed class SemanticVisualProjector : VisualProjector
     {
         _config = config;
         if (config.ShapeGrid < 1) throw new BadInputException($"SSPE shape grid must be at least 1 (got {config.ShapeGrid})");
+        if (config.SspeColour && !config.UseSspe) throw new BadInputException("SSPE colour needs SSPE");
         if (config.UseSspe) sspe = new SuperpixelPositionalEmbedding(config);
         if (config.UseSsa) ssa = new SuperpixelAggregator(config);
         mm_projector = OutputMlp(config);
@@ -60,6 +61,8 @@ public sealed class SemanticVisualProjector : VisualProjector
         var b = labels.Count;
         var cells = (long)input.GridHeight * input.GridWidth;
         using var _ = no_grad();
+        if (_config.SspeColour && input.RegionColours?.Count != b)
+            throw new BadInputException($"this projector embeds region colours: got {input.RegionColours?.Count ?? 0} colour tables for {b} images");
         var perImage = new (Tensor Weights, Tensor? Geometry)[b];
         var lengths = new long[b];
         for (var i = 0; i < b; i++)
@@ -67,12 +70,12 @@ public sealed class SemanticVisualProjector : VisualProjector
             var (l, regions) = SuperpixelPooling.CheckLabels(labels[i].to(dev));
             perImage[i] = (
                 SuperpixelPooling.Weights(SuperpixelPooling.PixelCounts(l, regions, input.GridHeight, input.GridWidth)),
-                sspe is null ? null : SuperpixelGeometry.Describe(l, regions, _config.ShapeGrid));
+                sspe is null ? null : Geometry(l, regions, input.RegionColours?[i]));
             lengths[i] = regions;
         }
         var n = lengths.Max();
         var weights = zeros(b, n, cells, device: dev);
-        var geometry = sspe is null ? null : zeros(b, n, SuperpixelGeometry.Width(_config.ShapeGrid), device: dev);
+        var geometry = sspe is null ? null : zeros(b, n, SuperpixelGeometry.Width(_config.ShapeGrid, _config.SspeColour), device: dev);
         var mask = arange(n, device: dev).unsqueeze(0) < tensor(lengths, device: dev).unsqueeze(1);
         for (var i = 0; i < b; i++)
         {
@@ -80,5 +83,14 @@ public sealed class SemanticVisualProjector : VisualProjector
             if (geometry is not null) geometry[i, ..(int)lengths[i]] = perImage[i].Geometry!;
         }
         return (weights, geometry, mask, lengths);
+    }
+
+    Tensor Geometry(Tensor labels, int regions, Tensor? colours)
+    {
+        var g = SuperpixelGeometry.Describe(labels, regions, _config.ShapeGrid);
+        if (!_config.SspeColour) return g;
+        if (colours is null || colours.shape[0] != regions || colours.shape[1] != 3)
+            throw new BadInputException($"region colours must be {regions} x 3");
+        return cat([g, colours.to(g.device).to(g.dtype)], 1);
     }
 }

@@ -10,7 +10,21 @@ namespace VisualWords.Projectors;
 /// </summary>
 public static class SuperpixelGeometry
 {
-    public static int Width(int shapeGrid) => 7 + shapeGrid * shapeGrid;
+    public static int Width(int shapeGrid, bool colour = false) => 7 + shapeGrid * shapeGrid + (colour ? 3 : 0);
+
+    /// <summary>
+    /// Mean colour of each region: labels int64 H x W (0..R-1), image uint8 or float H x W x 3 in
+    /// 0..255 at the same size → R x 3 float32 in 0..1.
+    /// </summary>
+    public static Tensor MeanColours(Tensor labels, Tensor imageHwc, int regions)
+    {
+        using var scope = NewDisposeScope();
+        var flat = labels.flatten();
+        var rgb = imageHwc.reshape(-1, 3).to(float32) / 255f;
+        var sums = zeros(regions, 3, device: labels.device).index_add(0, flat, rgb, 1);
+        var counts = zeros(regions, device: labels.device).index_add(0, flat, ones(flat.shape[0], device: labels.device), 1);
+        return scope.MoveToOuter(sums / counts.clamp_min(1).unsqueeze(1));
+    }
 
     /// <summary>labels: checked int64 H x W with labels 0..R-1 (and -1) → R x (7 + S²) float32.</summary>
     public static Tensor Describe(Tensor labels, int regions, int shapeGrid)

@@ -20,13 +20,13 @@ public sealed class SuperpixelPositionalEmbedding : nn.Module
     {
         _width = config.VisionWidth;
         geometry_mlp = nn.Sequential(
-            ("0", nn.Linear(SuperpixelGeometry.Width(config.ShapeGrid), config.SspeHidden)),
+            ("0", nn.Linear(SuperpixelGeometry.Width(config.ShapeGrid, config.SspeColour), config.SspeHidden)),
             ("1", nn.GELU()),
             ("2", nn.Linear(config.SspeHidden, config.VisionWidth)));
         RegisterComponents();
     }
 
-    /// <summary>geometry: B x N x (7 + S²), weights: B x N x (h·w) → B x N x C.</summary>
+    /// <summary>geometry: B x N x (7 + S² [+ 3 colour]), weights: B x N x (h·w) → B x N x C.</summary>
     public Tensor forward(Tensor geometry, Tensor weights, int gridHeight, int gridWidth)
     {
         using var scope = NewDisposeScope();

@@ -23,9 +23,9 @@ public static class ResizeLongestSide
         var (h, w) = GetPreprocessShape(image.Height, image.Width, longSide);
         if (h == 0 || w == 0)
         {
-            int longer = Math.Max(image.Width, image.Height);
-            throw new BadInputException($"the {image.Width}x{image.Height} image is too thin: at the model's {longSide} px its shorter side " +
-                $"would be 0 px (it needs at least {(longer + 2 * longSide - 1) / (2 * longSide)} px)");
+            int ratio = Math.Max(image.Width, image.Height) / Math.Min(image.Width, image.Height);
+            throw new BadInputException($"the image is too thin (one side is {ratio} times the other): at the model's {longSide} px " +
+                $"its shorter side would be 0 px; the sides may differ by a factor of at most {2 * longSide - 1}");
         }
         return PilBilinear.Resize(image, w, h);
     }

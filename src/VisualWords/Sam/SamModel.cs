@@ -11,12 +11,13 @@ namespace VisualWords.Sam;
 /// </summary>
 public sealed class SamModel : nn.Module
 {
-    readonly nn.Module<Tensor, Tensor> image_encoder;
+    readonly nn.Module<Tensor, Tensor>? image_encoder;
     readonly PromptEncoder prompt_encoder;
     readonly MaskDecoder mask_decoder;
 
     public SamModelConfig Config { get; }
-    public nn.Module<Tensor, Tensor> ImageEncoder => image_encoder;
+    public nn.Module<Tensor, Tensor> ImageEncoder => image_encoder
+        ?? throw new InvalidOperationException($"this {Config.Name} holds only the prompt encoder and mask decoder; pass a precomputed image embedding");
     public PromptEncoder PromptEncoder => prompt_encoder;
     public MaskDecoder MaskDecoder => mask_decoder;
 
@@ -24,10 +25,15 @@ public sealed class SamModel : nn.Module
     public const float MaskThreshold = 0f;
 
     /// <summary>Builds the model with freshly initialised weights, in eval mode.</summary>
-    public SamModel(SamModelConfig config) : base(nameof(SamModel))
+    /// <param name="withImageEncoder">
+    /// False builds only the prompt encoder and mask decoder (for decoding prompts on embeddings
+    /// another SAM computed, e.g. the referring model's frozen everything-mode decoder).
+    /// </param>
+    public SamModel(SamModelConfig config, bool withImageEncoder = true) : base(nameof(SamModel))
     {
         Config = config;
-        image_encoder = config.Vit is { } vit ? new ImageEncoderViT(vit)
+        image_encoder = !withImageEncoder ? null
+            : config.Vit is { } vit ? new ImageEncoderViT(vit)
             : config.TinyVit is { } tiny ? new TinyViT(tiny)
             : throw new ArgumentException($"{config.Name}: no image encoder configured");
         prompt_encoder = new PromptEncoder(config.PromptEmbedDim, config.EmbeddingSize, config.ImageSize, config.MaskInChans);

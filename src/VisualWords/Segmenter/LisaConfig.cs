@@ -1,3 +1,4 @@
+using VisualWords.Superpixels;
 using System.Text.Json;
 using VisualWords.Language;
 using VisualWords.Sam;

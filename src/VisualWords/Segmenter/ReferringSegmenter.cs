@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using VisualWords.Imaging;
 using VisualWords.Language;
@@ -6,8 +7,12 @@ using static TorchSharp.torch;
 
 namespace VisualWords.Segmenter;
 
-/// <summary>The answer to one expression: the generated text, one mask per [SEG], and timings.</summary>
-public sealed record SegmentResult(string Answer, IReadOnlyList<bool[]> Masks, int Width, int Height, double LlmMilliseconds, double DecoderMilliseconds)
+/// <summary>A visual word the answer grounds in: its region id and score (logit; chosen when above 0, or the best).</summary>
+public sealed record GroundedWord(int Region, double Score);
+
+/// <summary>The answer to one expression: the generated text, one mask per [SEG] (with its grounded words), and timings.</summary>
+public sealed record SegmentResult(string Answer, IReadOnlyList<bool[]> Masks, IReadOnlyList<IReadOnlyList<GroundedWord>> Words,
+    int Width, int Height, double LlmMilliseconds, double DecoderMilliseconds)
 {
     /// <summary>The first mask, or an empty one when the model answered without [SEG].</summary>
     public bool[] Mask => Masks.Count > 0 ? Masks[0] : new bool[Width * Height];
@@ -17,43 +22,43 @@ public sealed record SegmentResult(string Answer, IReadOnlyList<bool[]> Masks, i
 /// Inference with a trained segmenter: <see cref="Open"/> does all per-image work once (SAM
 /// embedding, visual words, visual tokens, and the LLM's KV cache of the prompt up to the end of
 /// the image); <see cref="ImageSession.Segment"/> then costs only the text and the mask decoder.
+/// Every step is <see cref="VisualWordsModel"/>'s, the same that training runs.
 /// </summary>
 public sealed class ReferringSegmenter : IDisposable
 {
     public VisualWordsModel Model { get; }
-    public IVisualWordSource Words { get; }
     public int MaxNewTokens { get; init; } = 16;
+    /// <summary>Overrides the model's <see cref="VisualWordsConfig.MaskFrom"/> (evaluation compares both).</summary>
+    public string? MaskFrom { get; init; }
 
-    public ReferringSegmenter(VisualWordsModel model)
+    public ReferringSegmenter(VisualWordsModel model, Device? device = null)
     {
         Model = model;
+        if (device is not null) Model.to(device);
         Model.eval();
-        Words = VisualWordSources.Create(model.Config.Superpixels);
     }
 
-    /// <summary>Our model folder (visualwords.json), or a LISA-format Hugging Face folder (config.json with mm_vision_tower).</summary>
-    public static ReferringSegmenter Load(string folder) =>
-        new(LisaCheckpoint.IsLisaFolder(folder) ? LisaCheckpoint.Load(folder) : SegmenterFolder.Load(folder));
+    /// <summary>Our model folder (visualwords.json), or a LISA-format Hugging Face folder (config.json with mm_vision_tower), on <paramref name="device"/> (default CPU).</summary>
+    public static ReferringSegmenter Load(string folder, Device? device = null) =>
+        new(LisaCheckpoint.IsLisaFolder(folder) ? LisaCheckpoint.Load(folder) : SegmenterFolder.Load(folder), device);
 
     public ImageSession Open(RgbImage image) => new(this, image);
 
     public void Dispose() => Model.Dispose();
-
-    /// <summary>The prompt for an expression, ending where the assistant's answer starts.</summary>
-    internal ConversationSample Prompt(string expression, int visualTokens) =>
-        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression, Model.Config.ImageStartEnd)), null, [visualTokens]);
 }
 
 public sealed class ImageSession : IDisposable
 {
     readonly ReferringSegmenter _owner;
-    readonly Tensor _embedding;
     readonly KvCache _prefix;
     readonly int _prefixLength;
+    readonly Tensor? _wordStates, _wordTokens;
 
     public RgbImage Image { get; }
-    public (int H, int W) InputSize { get; }
-    public SuperpixelPartition Partition { get; }
+    /// <summary>The per-image inputs (SAM embedding, visual words, ...), shared by every expression.</summary>
+    public ImageInputs Inputs { get; }
+    public (int H, int W) InputSize => Inputs.InputSize;
+    public SuperpixelPartition Partition => Inputs.Partition;
     public int VisualTokenCount { get; }
     /// <summary>Milliseconds spent in Open: SAM encoder, visual words, vision tower + projector + LLM prefix.</summary>
     public (double Encoder, double Words, double Prefix) OpenMilliseconds { get; }
@@ -65,25 +70,24 @@ public sealed class ImageSession : IDisposable
         var m = owner.Model;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
+        Inputs = m.Encode(image);
         var sw = Stopwatch.StartNew();
-        var (pixels, inputSize) = m.SamInput(image);
-        InputSize = inputSize;
-        _embedding = m.SamEmbedding(pixels);
-        double encoder = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
-        Partition = owner.Words.Partition(image, m, _embedding);
-        double words = sw.Elapsed.TotalMilliseconds;
-        sw.Restart();
-        var visual = m.VisualTokens(m.VisionInput(image).unsqueeze(0), [Partition.LabelTensor()]);
+        var visual = m.VisualTokens([Inputs]);
         VisualTokenCount = (int)visual.Lengths[0];
         // Any expression gives the same prefix: the image ends before the expression's words start.
-        using var packed = MultimodalPacker.Pack(m.Tokenizer, [_owner.Prompt("x", VisualTokenCount)]);
+        using var packed = MultimodalPacker.Pack(m.Tokenizer, [m.Conversation("x", VisualTokenCount, withAnswer: false)]);
         _prefixLength = packed.ImageEnd[0];
         var embeds = MultimodalPacker.Embed(m.llm, packed, VisualWordsModel.FlattenTokens(visual)).narrow(1, 0, _prefixLength);
         _prefix = new KvCache(m.llm.Config.NumHiddenLayers);
-        m.llm.Hidden(embeds, cache: _prefix);
-        OpenMilliseconds = (encoder, words, sw.Elapsed.TotalMilliseconds);
-        scope.Detach(_embedding);
+        var hidden = m.llm.Hidden(embeds, cache: _prefix);
+        if (m.grounding is not null)
+        {
+            // Grounding's keys: the prefix's output states at the visual words, and the words' tokens.
+            var positions = packed.VisualMask[0].narrow(0, 0, _prefixLength).nonzero().squeeze(1);
+            _wordStates = scope.MoveToOuter(hidden[0].index_select(0, positions).unsqueeze(0));
+            _wordTokens = scope.MoveToOuter(visual.Tokens.clone());
+        }
+        OpenMilliseconds = (Inputs.EncoderMilliseconds, Inputs.WordsMilliseconds, sw.Elapsed.TotalMilliseconds);
     }
 
     /// <summary>Answers "What is {expression} in this image?" and decodes a mask for every [SEG] it says.</summary>
@@ -93,7 +97,7 @@ public sealed class ImageSession : IDisposable
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var sw = Stopwatch.StartNew();
-        using var packed = MultimodalPacker.Pack(m.Tokenizer, [_owner.Prompt(expression, VisualTokenCount)]);
+        using var packed = MultimodalPacker.Pack(m.Tokenizer, [m.Conversation(expression, VisualTokenCount, withAnswer: false)]);
         if (packed.ImageEnd[0] != _prefixLength) throw new InvalidOperationException("prompt prefix changed between Open and Segment");
         var suffixIds = packed.InputIds.narrow(1, _prefixLength, packed.InputIds.shape[1] - _prefixLength);
         var suffix = m.llm.Embed(suffixIds);
@@ -101,25 +105,39 @@ public sealed class ImageSession : IDisposable
         var options = new GenerationOptions { MaxNewTokens = _owner.MaxNewTokens, StopTokens = [m.Tokenizer.EosId] };
         var result = Generation.Generate(m.llm, suffix, options, cache: cache, collectHidden: true);
         var tokens = result.Tokens[0];
-        long t = suffix.shape[1];
-        var segSteps = tokens.Select((id, k) => (id, k)).Where(p => p.id == m.SegTokenId).Select(p => t - 1 + p.k).ToArray();
+        int t = (int)suffix.shape[1];
+        // Hidden index j is suffix position j; generated token k sits at position t + k.
+        var segSteps = tokens.Select((id, k) => (id, k)).Where(p => p.id == m.SegTokenId)
+            .Select(p => (long)PackedBatch.SegHiddenPosition(t + p.k)).ToArray();
         double llm = sw.Elapsed.TotalMilliseconds;
         sw.Restart();
         var masks = new List<bool[]>();
+        var words = new List<IReadOnlyList<GroundedWord>>();
         if (segSteps.Length > 0)
         {
             var segHidden = result.Hidden![0].index_select(0, tensor(segSteps));
-            var lowRes = m.DecodeMasks(_embedding, segHidden);
-            var full = m.Postprocess(lowRes, InputSize, (Image.Height, Image.Width)) > 0;
-            for (int i = 0; i < segSteps.Length; i++) masks.Add(ImageTensors.MaskToArray(full[i]));
+            var images = Enumerable.Repeat(Inputs, segSteps.Length).ToList();
+            // The question's mean output state: the suffix up to the answer (positions 0 .. t-1 of the collected states).
+            var grounding = _wordStates is null ? null
+                : new GroundingInputs(_wordStates, _wordTokens!, result.Hidden![0].narrow(0, 0, t).mean([0]).unsqueeze(0)).Expand(segSteps.Length);
+            var decoded = m.DecodeSeg(images, segHidden, grounding);
+            var (full, chosen) = m.FinalMasks(images, decoded, _owner.MaskFrom);
+            for (int i = 0; i < segSteps.Length; i++)
+            {
+                masks.Add(ImageTensors.MaskToArray(full[i]));
+                var scores = decoded.WordScores?[i].cpu().contiguous().data<float>().ToArray();
+                words.Add(chosen[i].Select(r => new GroundedWord(r, scores![r])).ToList());
+            }
         }
         var answer = m.Tokenizer.Decode(tokens.Where(id => id != m.Tokenizer.EosId));
-        return new SegmentResult(answer, masks, Image.Width, Image.Height, llm, sw.Elapsed.TotalMilliseconds);
+        return new SegmentResult(answer, masks, words, Image.Width, Image.Height, llm, sw.Elapsed.TotalMilliseconds);
     }
 
     public void Dispose()
     {
-        _embedding.Dispose();
+        Inputs.Dispose();
         _prefix.Dispose();
+        _wordStates?.Dispose();
+        _wordTokens?.Dispose();
     }
 }

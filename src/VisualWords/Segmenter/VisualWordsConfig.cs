@@ -3,26 +3,10 @@ using System.Text.Json.Serialization;
 using VisualWords.Language;
 using VisualWords.Projectors;
 using VisualWords.Sam;
+using VisualWords.Superpixels;
 using VisualWords.Vision;
 
 namespace VisualWords.Segmenter;
-
-/// <summary>Where the visual words come from: SAM everything mode (the paper), or a baseline.</summary>
-public sealed record SuperpixelSourceConfig
-{
-    /// <summary>semantic (SAM everything mode → semantic superpixels), grid (= patch pooling) or slic.</summary>
-    public string Kind { get; init; } = "semantic";
-    /// <summary>Point grid of the automatic mask generator (semantic only).</summary>
-    public int PointsPerSide { get; init; } = 16;
-    public double PredIouThresh { get; init; } = 0.88;
-    public double StabilityScoreThresh { get; init; } = 0.95;
-    /// <summary>Regions below this many pixels merge into a neighbour.</summary>
-    public int MinRegionArea { get; init; } = 16;
-    /// <summary>Upper bound on visual tokens per image (smallest regions merge first).</summary>
-    public int MaxRegions { get; init; } = 48;
-    /// <summary>Cells per side for the grid baseline; target count for SLIC.</summary>
-    public int GridCells { get; init; } = 8;
-}
 
 /// <summary>
 /// The whole referring segmenter: which SAM, which vision tower, which projector, which LLM and
@@ -67,8 +51,34 @@ public sealed record VisualWordsConfig
     public int LoraRank { get; init; } = 0;
     /// <summary>Train the vision tower (our synthetic-world models have no pretrained tower to keep).</summary>
     public bool TrainVisionTower { get; init; } = true;
-    /// <summary>Train SAM's image encoder too (LISA freezes it).</summary>
-    public bool TrainSamEncoder { get; init; } = false;
+    /// <summary>Train SAM's mask decoder and prompt encoder (LISA does); SAM's image encoder is always frozen.</summary>
+    public bool TrainMaskDecoder { get; init; } = true;
+    /// <summary>SSPE also embeds each visual word's mean colour.</summary>
+    public bool SspeColour { get; init; } = false;
+    /// <summary>
+    /// Visual-word grounding: the [SEG] state scores every visual word, and the chosen words' mask
+    /// is the mask decoder's dense prompt (false: LISA's [SEG]-only prompt).
+    /// </summary>
+    public bool Grounding { get; init; } = false;
+    /// <summary>"decoder" (SAM's mask decoder output) or "words" (the union of the grounded visual words; needs grounding).</summary>
+    public string MaskFrom { get; init; } = "decoder";
+
+    /// <summary>One check of every choice that has a fixed set of values (called by the model's constructor).</summary>
+    public void Validate()
+    {
+        if (VisionResize is not ("stretch" or "crop"))
+            throw new BadInputException($"model config: vision_resize '{VisionResize}' is not stretch or crop");
+        if (LlmDtype is not ("float32" or "bfloat16"))
+            throw new BadInputException($"model config: llm_dtype '{LlmDtype}' is not float32 or bfloat16");
+        if (Tokenizer is not ("word" or "sentencepiece"))
+            throw new BadInputException($"model config: tokenizer '{Tokenizer}' is not word or sentencepiece");
+        if (MaskFrom is not ("decoder" or "words"))
+            throw new BadInputException($"model config: mask_from '{MaskFrom}' is not decoder or words");
+        if (MaskFrom == "words" && !Grounding)
+            throw new BadInputException("model config: mask_from 'words' needs grounding: true");
+        if (LoraRank < 0) throw new BadInputException($"model config: lora_rank must be >= 0 (got {LoraRank})");
+        Superpixels.Validate();
+    }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -76,6 +86,7 @@ public sealed record VisualWordsConfig
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
@@ -117,7 +128,7 @@ public sealed record VisualWordsConfig
 
         ProjectorConfig ProjectorConfig_(ProjectorConfig c) => c switch
         {
-            SemanticProjectorConfig s => s with { SsaHeads = ProjectorHeads, SspeHidden = Math.Max(64, textWidth) },
+            SemanticProjectorConfig s => s with { SsaHeads = ProjectorHeads, SspeHidden = Math.Max(64, textWidth), SspeColour = SspeColour },
             ResamplerProjectorConfig r => r with { Heads = ProjectorHeads },
             _ => c,
         };

@@ -14,7 +14,7 @@ public sealed class GridSuperpixelizer(int cellsPerSide = 16) : ISuperpixelizer
 
     public string Name => "grid";
 
-    public SuperpixelPartition Partition(RgbImage image) => Partition(image.Height, image.Width);
+    public SuperpixelPartition Partition(RgbImage image, TorchSharp.torch.Tensor? samEmbedding = null) => Partition(image.Height, image.Width);
 
     public SuperpixelPartition Partition(int height, int width)
     {

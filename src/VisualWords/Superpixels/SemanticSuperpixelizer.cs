@@ -15,7 +15,7 @@ public sealed class SemanticSuperpixelizer(SamAutomaticMaskGenerator generator, 
 
     public string Name => "semantic";
 
-    public SuperpixelPartition Partition(RgbImage image) => Run(image).Partition;
+    public SuperpixelPartition Partition(RgbImage image, Tensor? samEmbedding = null) => Run(image, samEmbedding).Partition;
 
     /// <summary>
     /// Masks and partition of one image; pass the image embedding when the caller already has it

@@ -31,7 +31,7 @@ public sealed class SlicSuperpixelizer(SlicConfig? config = null) : ISuperpixeli
 
     public string Name => "slic";
 
-    public SuperpixelPartition Partition(RgbImage image)
+    public SuperpixelPartition Partition(RgbImage image, TorchSharp.torch.Tensor? samEmbedding = null)
     {
         var c = Config;
         if (c.Segments < 1 || c.Iterations < 1 || c.Compactness <= 0)

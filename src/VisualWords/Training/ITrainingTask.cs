@@ -24,6 +24,9 @@ public interface ITrainingTask : IDisposable
     /// torch's process-wide one (the trainer re-seeds that per step for dropout).</summary>
     object PrepareBatch(long step, int micro);
 
+    /// <summary>Puts the model in training mode; frozen parts (BatchNorm in a frozen encoder) may stay in eval mode.</summary>
+    void SetTrainMode() => Model.train();
+
     /// <summary>Forward pass and loss of a prepared batch (training mode).</summary>
     LossParts Loss(object batch);
 

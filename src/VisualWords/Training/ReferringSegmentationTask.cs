@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using TorchSharp.Modules;
 using VisualWords.Checkpoints;
 using VisualWords.Data;
@@ -17,7 +16,7 @@ public sealed record ReferringModelSection
     public string Kind { get; init; } = "referring";
     /// <summary>The segmenter's architecture (saved as visualwords.json in the model folder).</summary>
     public JsonElement Config { get; init; }
-    /// <summary>Optional SAM weights to start from (e.g. models/shapes-sam/model.safetensors).</summary>
+    /// <summary>Optional SAM weights to start from (e.g. models/shapes-sam/model.safetensors); SAM's encoder stays frozen.</summary>
     public string? InitSam { get; init; }
     /// <summary>Optional whole-model folder to start from (fine-tuning).</summary>
     public string? Init { get; init; }
@@ -36,10 +35,12 @@ public sealed record ReferringDataSection
 }
 
 /// <summary>
-/// Trains the referring segmenter on a refer-format dataset: CE on "Sure, it is [SEG]." plus
-/// BCE + Dice of the mask decoded from the [SEG] hidden state. Per-image work that needs no
-/// gradients (SAM embedding, visual-word partition, resized pixels) is done once per image on the
-/// worker threads and cached.
+/// Trains the referring segmenter on a refer-format dataset: CE on "Sure, it is [SEG].", BCE + Dice
+/// of the mask decoded from the [SEG] state and, when the model grounds, BCE of the visual-word
+/// scores against each word's overlap with the target. Each image's <see cref="ImageInputs"/>
+/// (frozen SAM embedding, visual words, region colours, tower pixels — and the tower's features
+/// when the tower is frozen) is computed once, by <see cref="VisualWordsModel.Encode"/> exactly as
+/// at inference, and cached for the run. Samples are drawn without replacement, epoch by epoch.
 /// </summary>
 public sealed class ReferringSegmentationTask : ITrainingTask
 {
@@ -47,9 +48,9 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     readonly ReferringDataSection _data;
     readonly ReferDataset _dataset;
     readonly IReadOnlyList<ReferSample> _train, _val;
-    readonly IVisualWordSource _words;
-    readonly ConcurrentDictionary<long, Lazy<ImageCache>> _cache = new();
+    readonly ConcurrentDictionary<long, Lazy<ImageInputs>> _cache = new();
     readonly long _seed;
+    readonly int _accumulation;
     readonly List<Parameter> _trainable;
 
     public VisualWordsModel Segmenter { get; }
@@ -62,6 +63,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         _data = TrainConfig.Section<ReferringDataSection>(config.Data, "data", required: true);
         if (_data.BatchSize < 1) throw new BadInputException("data.batch_size must be >= 1");
         _seed = config.Run.Seed;
+        _accumulation = config.Optim.GradAccumulation;
         _dataset = ReferDataset.Open(_data.Dataset);
         _train = _dataset.Samples(_data.TrainSplit).Samples;
         _val = _dataset.Samples(_data.ValSplit).Samples.Take(_data.ValSamples).ToList();
@@ -83,10 +85,10 @@ public sealed class ReferringSegmentationTask : ITrainingTask
                 using var sd = Checkpoint.Load(samPath);
                 StateDictLoader.LoadInto(Segmenter.visual_model, sd);
             }
+            Segmenter.CopySamIntoWordsSam();
         }
-        _words = VisualWordSources.Create(Segmenter.Config.Superpixels);
         _trainable = Segmenter.SetTrainable();
-        Segmenter.visual_model.ImageEncoder.eval();
+        Segmenter.eval();   // the cache is filled by worker threads before the trainer switches modes
     }
 
     /// <summary>Every text the word tokenizer must know: the conversation template and all expressions.</summary>
@@ -94,30 +96,27 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         new[] { ConversationTemplate.LlavaV1.Conversation(ReferringConversation.Question("x"), ReferringConversation.AnswerText) }
             .Concat(dataset.Refs.SelectMany(r => r.Sentences).Select(s => s.Sent));
 
-    /// <summary>What an image contributes, computed once: SAM embedding, input size, label map, vision pixels.</summary>
-    public sealed record ImageCache(Tensor SamEmbedding, Tensor SamPixels, (int H, int W) InputSize, Tensor Labels, Tensor VisionPixels, int Regions);
+    /// <summary>The per-image inputs of a sample's image, computed once with the frozen parts (thread-safe).</summary>
+    public ImageInputs ImageOf(ReferSample s) => _cache.GetOrAdd(s.Image.Id, _ => new Lazy<ImageInputs>(() => Encode(s))).Value;
 
-    public ImageCache ImageOf(ReferSample s) => _cache.GetOrAdd(s.Image.Id, _ => new Lazy<ImageCache>(() => BuildCache(s))).Value;
-
-    ImageCache BuildCache(ReferSample s)
+    ImageInputs Encode(ReferSample s)
     {
-        using var _ = no_grad();
-        // Its own scope, with the results detached: the cache outlives whatever scope asked for it.
-        using var scope = NewDisposeScope();
-        var image = ImageIO.Load(s.ImagePath);
-        var (pixels, inputSize) = Segmenter.SamInput(image);
-        var embedding = Segmenter.SamEmbedding(pixels).detach();
-        var partition = _words.Partition(image, Segmenter, embedding);
-        // With a trainable SAM encoder the embedding is recomputed every step (from SamPixels); the
-        // cached one then only served the visual words, which stay those of the initial SAM.
-        var cache = new ImageCache(embedding, pixels, inputSize, partition.LabelTensor(), Segmenter.VisionInput(image), partition.Regions.Count);
-        scope.Detach(cache.SamEmbedding, cache.SamPixels, cache.Labels, cache.VisionPixels);
-        return cache;
+        var inputs = Segmenter.Encode(ImageIO.Load(s.ImagePath));
+        if (!Segmenter.Config.TrainVisionTower)
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            var f = Segmenter.VisionFeatures([inputs])[0];
+            inputs.VisionFeatures = scope.MoveToOuter(f);
+            inputs.VisionFeatures.DetachFromDisposeScope();
+        }
+        return inputs;
     }
 
-    sealed record Batch(IReadOnlyList<ReferSample> Samples, IReadOnlyList<ImageCache> Images, Tensor Targets) : IDisposable
+    /// <summary>A batch: samples, their images' inputs, low-res targets B x L x L and word overlaps B x N.</summary>
+    sealed record Batch(IReadOnlyList<ReferSample> Samples, IReadOnlyList<ImageInputs> Images, Tensor Targets, Tensor Overlaps) : IDisposable
     {
-        public void Dispose() => Targets.Dispose();
+        public void Dispose() { Targets.Dispose(); Overlaps.Dispose(); }
     }
 
     public object PrepareBatch(long step, int micro)
@@ -126,107 +125,128 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         var samples = new List<ReferSample>(b);
         for (int j = 0; j < b; j++)
         {
-            long g = (step * 1_000 + micro) * b + j; // unique per (step, micro, j); accumulation is < 1000
+            // The g-th draw of the run: consecutive draws walk through one permutation per epoch.
+            long g = (step * _accumulation + micro) * b + j;
             long epoch = g / _train.Count;
             samples.Add(_train[Permutation(epoch)[(int)(g % _train.Count)]]);
         }
+        return Prepare(samples);
+    }
+
+    Batch Prepare(IReadOnlyList<ReferSample> samples)
+    {
         var images = samples.Select(ImageOf).ToList();
+        using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var targets = stack(samples.Select((s, i) => LowResTarget(s, images[i].InputSize)).ToArray());
-        return new Batch(samples, images, scope.MoveToOuter(targets));
+        var gts = samples.Select(s => RleEncoding.DecodeTensor(_dataset.Mask(s)).to(ScalarType.Float32)).ToList();
+        var targets = stack(samples.Select((s, i) => LowResTarget(gts[i], images[i].InputSize)).ToArray());
+        int n = images.Max(i => i.Regions);
+        var overlaps = stack(images.Select((img, i) => WordOverlaps(img, gts[i], n)).ToArray());
+        return new Batch(samples, images, scope.MoveToOuter(targets), scope.MoveToOuter(overlaps));
+    }
+
+    /// <summary>The permutation of epoch e, a function of the seed and e; only the latest epochs are kept.</summary>
+    int[] Permutation(long epoch)
+    {
+        if (_perms.TryGetValue(epoch, out var p)) return p;
+        var idx = Enumerable.Range(0, _train.Count).ToArray();
+        // Not HashCode.Combine: it is salted per process, and a resumed run must see the same order.
+        new Random(unchecked((int)(_seed * 1_000_003 + epoch * 7919))).Shuffle(idx);
+        _perms[epoch] = idx;
+        foreach (var old in _perms.Keys.Where(k => k < epoch - 1)) _perms.TryRemove(old, out int[]? _);
+        return idx;
     }
 
     readonly ConcurrentDictionary<long, int[]> _perms = new();
 
-    int[] Permutation(long epoch) => _perms.GetOrAdd(epoch, e =>
-    {
-        var idx = Enumerable.Range(0, _train.Count).ToArray();
-        // Not HashCode.Combine: it is salted per process, and a resumed run must see the same order.
-        new Random(unchecked((int)(_seed * 1_000_003 + e * 7919))).Shuffle(idx);
-        return idx;
-    });
-
     /// <summary>The ground-truth mask in SAM's padded input frame at the decoder's low resolution (soft, 0..1).</summary>
-    Tensor LowResTarget(ReferSample s, (int H, int W) inputSize)
+    Tensor LowResTarget(Tensor gt, (int H, int W) inputSize)
     {
         using var scope = NewDisposeScope();
-        var gt = RleEncoding.DecodeTensor(_dataset.Mask(s)).to(ScalarType.Float32).unsqueeze(0).unsqueeze(0);
         var sam = Segmenter.visual_model.Config;
-        var m = nn.functional.interpolate(gt, [inputSize.H, inputSize.W], mode: InterpolationMode.Bilinear, align_corners: false);
+        var m = nn.functional.interpolate(gt.unsqueeze(0).unsqueeze(0), [inputSize.H, inputSize.W], mode: InterpolationMode.Bilinear, align_corners: false);
         m = nn.functional.pad(m, [0, sam.ImageSize - inputSize.W, 0, sam.ImageSize - inputSize.H]);
         m = nn.functional.interpolate(m, [sam.LowResMaskSize, sam.LowResMaskSize], mode: InterpolationMode.Area);
         return scope.MoveToOuter(m.squeeze(0).squeeze(0));
     }
 
-    ConversationSample Conversation(string expression, int visualTokens, bool withAnswer) =>
-        new(ConversationTemplate.LlavaV1.Prompt(ReferringConversation.Question(expression, Segmenter.Config.ImageStartEnd)),
-            withAnswer ? ReferringConversation.AnswerText : null, [visualTokens]);
-
-    /// <summary>Low-res mask logits (B x 4h x 4w) and the LLM logits for a batch, teacher-forced.</summary>
-    public (Tensor MaskLogits, Tensor Logits, PackedBatch Packed) Forward(IReadOnlyList<ReferSample> samples, IReadOnlyList<ImageCache> images)
+    /// <summary>Each word's fraction inside the target mask (the grounding target), zero-padded to <paramref name="n"/> words.</summary>
+    static Tensor WordOverlaps(ImageInputs img, Tensor gt, int n)
     {
         using var scope = NewDisposeScope();
-        var visual = Segmenter.VisualTokens(stack(images.Select(i => i.VisionPixels).ToArray()), images.Select(i => i.Labels).ToList());
-        var packed = MultimodalPacker.Pack(Segmenter.Tokenizer,
-            samples.Select((s, i) => Conversation(s.Expression, (int)visual.Lengths[i], withAnswer: true)).ToList());
-        var hidden = Segmenter.Hidden(packed, visual);
-        var logits = Segmenter.llm.Logits(hidden);
-        var embeddings = Segmenter.Config.TrainSamEncoder && is_grad_enabled()
-            ? Segmenter.SamEmbedding(stack(images.Select(i => i.SamPixels).ToArray()))
-            : cat(images.Select(i => i.SamEmbedding).ToArray());
-        var masks = new List<Tensor>();
-        for (int i = 0; i < samples.Count; i++)
-        {
-            var pos = packed.SegHiddenPositions[i];
-            if (pos.Count != 1) throw new InvalidOperationException($"expected one [SEG] in the answer, found {pos.Count}");
-            var segHidden = hidden[i].index_select(0, tensor(pos.Select(p => (long)p).ToArray()));
-            masks.Add(Segmenter.DecodeMasks(embeddings[i].unsqueeze(0), segHidden)[0, 0]);
-        }
-        var maskLogits = stack(masks.ToArray());
-        scope.MoveToOuter(maskLogits, logits);
-        scope.Detach(packed.InputIds, packed.VisualMask, packed.RealTokens, packed.Labels, packed.PositionIds);
-        return (maskLogits, logits, packed);
+        var labels = img.Labels.flatten();
+        var inside = zeros(img.Regions).index_add(0, labels, gt.flatten(), 1);
+        var area = zeros(img.Regions).index_add(0, labels, ones(labels.shape[0]), 1);
+        var overlap = inside / area.clamp_min(1);
+        return scope.MoveToOuter(nn.functional.pad(overlap, [0, n - img.Regions]));
     }
+
+    public void SetTrainMode() => Segmenter.TrainMode();
 
     public LossParts Loss(object batch)
     {
         var b = (Batch)batch;
         var w = _modelSection.Loss;
-        var (maskLogits, logits, packed) = Forward(b.Samples, b.Images);
-        using (packed)
+        var f = Segmenter.Forward(b.Images, b.Samples.Select(s => s.Expression).ToList());
+        using (f.Packed)
         {
-            var ce = SegmentationLosses.TokenCrossEntropy(logits, packed.Labels);
-            var bce = SegmentationLosses.MaskBce(maskLogits, b.Targets);
-            var dice = SegmentationLosses.MaskDice(maskLogits, b.Targets);
+            var ce = SegmentationLosses.TokenCrossEntropy(f.Logits, f.Packed.Labels);
+            var bce = SegmentationLosses.MaskBce(f.Decoded.MaskLogits, b.Targets);
+            var dice = SegmentationLosses.MaskDice(f.Decoded.MaskLogits, b.Targets);
             var total = ce * w.Ce + bce * w.Bce + dice * w.Dice;
             var parts = new Dictionary<string, double>
             {
                 ["ce"] = ce.item<float>(), ["bce"] = bce.item<float>(), ["dice"] = dice.item<float>(),
                 ["tokens"] = b.Images.Average(i => i.Regions),
             };
+            if (f.Decoded.WordScores is { } scores)
+            {
+                var real = arange(scores.shape[1]).unsqueeze(0) < tensor(b.Images.Select(i => (long)i.Regions).ToArray()).unsqueeze(1);
+                var g = SegmentationLosses.GroundingBce(scores, b.Overlaps, real);
+                total += g * w.Grounding;
+                parts["grounding"] = g.item<float>();
+                parts["pick"] = PickAccuracy(scores, b);
+            }
             return new LossParts(total, parts, b.Samples.Count);
         }
     }
 
-    /// <summary>gIoU on the first val samples, masks at the original image size, [SEG] teacher-forced.</summary>
+    /// <summary>How often the best-scored word is the word most inside the target.</summary>
+    static double PickAccuracy(Tensor scores, Batch b)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        int hit = 0;
+        for (int i = 0; i < b.Images.Count; i++)
+        {
+            int r = b.Images[i].Regions;
+            long picked = scores[i, ..r].argmax().item<long>();
+            hit += b.Overlaps[i, picked].item<float>() >= b.Overlaps[i, ..r].max().item<float>() - 1e-6 ? 1 : 0;
+        }
+        return (double)hit / b.Images.Count;
+    }
+
+    /// <summary>The validation metric's name in logs.</summary>
+    public string ValidationMetric => "gIoU";
+
+    /// <summary>gIoU on the first val samples: [SEG] teacher-forced, masks as the model's <c>mask_from</c> makes them, at the original size.</summary>
     public double? Validate()
     {
         if (_val.Count == 0) return null;
         using var _ = no_grad();
         double sum = 0;
-        foreach (var chunk in _val.Chunk(8))
+        foreach (var chunk in _val.Chunk(16))
         {
             using var scope = NewDisposeScope();
             var images = chunk.Select(ImageOf).ToList();
-            var (maskLogits, _, packed) = Forward(chunk, images);
-            using (packed)
+            var f = Segmenter.Forward(images, chunk.Select(s => s.Expression).ToList());
+            using (f.Packed)
             {
+                var (masks, _) = Segmenter.FinalMasks(images, f.Decoded);
                 for (int i = 0; i < chunk.Length; i++)
                 {
-                    var s = chunk[i];
-                    var pred = Segmenter.Postprocess(maskLogits[i].unsqueeze(0).unsqueeze(0), images[i].InputSize, (s.Image.Height, s.Image.Width))[0] > 0;
-                    var gt = RleEncoding.DecodeTensor(_dataset.Mask(s)).to(ScalarType.Bool);
-                    long inter = (pred & gt).sum().item<long>(), union = (pred | gt).sum().item<long>();
+                    var gt = RleEncoding.DecodeTensor(_dataset.Mask(chunk[i])).to(ScalarType.Bool);
+                    long inter = (masks[i] & gt).sum().item<long>(), union = (masks[i] | gt).sum().item<long>();
                     sum += union == 0 ? 1.0 : (double)inter / union;
                 }
             }
@@ -239,10 +259,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
 
     public void Dispose()
     {
-        foreach (var c in _cache.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
-        {
-            c.SamEmbedding.Dispose(); c.SamPixels.Dispose(); c.Labels.Dispose(); c.VisionPixels.Dispose();
-        }
+        foreach (var c in _cache.Values.Where(l => l.IsValueCreated)) c.Value.Dispose();
         Segmenter.Dispose();
     }
 }

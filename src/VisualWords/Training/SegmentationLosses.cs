@@ -8,6 +8,8 @@ public sealed record SegmentationLossWeights
     public double Ce { get; init; } = 1.0;
     public double Bce { get; init; } = 2.0;
     public double Dice { get; init; } = 0.5;
+    /// <summary>Visual-word grounding BCE (used only when the model grounds).</summary>
+    public double Grounding { get; init; } = 1.0;
 }
 
 /// <summary>
@@ -46,5 +48,18 @@ public static class SegmentationLosses
         var den = (p / scale).sum(1) + (t / scale).sum(1);
         var loss = 1 - (num + eps) / (den + eps);
         return scope.MoveToOuter(loss.sum() / (n + 1e-8));
+    }
+
+    /// <summary>
+    /// Grounding: sigmoid BCE of word scores B x N against each word's overlap with the target
+    /// (fraction of the word inside the target mask, 0..1), averaged over the real words
+    /// (<paramref name="real"/> B x N marks them; padding is ignored).
+    /// </summary>
+    public static Tensor GroundingBce(Tensor scores, Tensor overlaps, Tensor real)
+    {
+        using var scope = NewDisposeScope();
+        var loss = nn.functional.binary_cross_entropy_with_logits(scores, overlaps, reduction: nn.Reduction.None);
+        var w = real.to(ScalarType.Float32);
+        return scope.MoveToOuter((loss * w).sum() / w.sum().clamp_min(1));
     }
 }

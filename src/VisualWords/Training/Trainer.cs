@@ -63,7 +63,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
         progress?.Started(start, config.Run.Steps);
         var clock = Stopwatch.StartNew();
         long doneSinceStart = 0;
-        task.Model.train();
+        task.SetTrainMode();
         for (long step = start; step < end; step++)
         {
             var sw = Stopwatch.StartNew();
@@ -108,7 +108,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             {
                 task.Model.eval();
                 var score = task.Validate();
-                task.Model.train();
+                task.SetTrainMode();
                 if (score is double s)
                 {
                     progress?.Message($"step {step + 1}: validation {s:F4}");

@@ -4,6 +4,9 @@ using System.Text.Json;
 using Spectre.Console;
 using VisualWords.Cli;
 using VisualWords.Imaging;
+using VisualWords.Segmenter;
+using VisualWords.Tests.Segmenter;
+using VisualWords.Training;
 
 namespace VisualWords.Tests.Cli;
 
@@ -13,6 +16,18 @@ public class UnixCliTests
 {
     static readonly string SamCkpt = Fixtures.Path("amg", "amg_vit_tiny.pth");
     static readonly string Scene = Fixtures.Path("shapes", "scene.png");
+
+    /// <summary>
+    /// An untrained tiny segmenter folder (word tokenizer of a tiny ShapesWorld, vit_tiny SAM, a 256-token
+    /// context), made once: these tests check the CLI around the model, not the model's answers.
+    /// </summary>
+    static readonly Lazy<string> TinyModel = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "vw-cli-tiny-model-" + Environment.ProcessId);
+        using var task = new ReferringSegmentationTask(TinySegmenter.Config(steps: 1));
+        SegmenterFolder.Save(task.Segmenter, folder);
+        return folder;
+    });
 
     static string Flat(TempDir dir, string name, byte value, int w = 64, int h = 64)
     {
@@ -125,11 +140,11 @@ public class UnixCliTests
         Assert.Equal(2, code);
         Assert.Contains("is a folder, not an image", err);
 
-        var thin = Flat(dir, "thin.png", 90, w: 1, h: 500);
-        (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", Path.Combine(RepoRoot(), "models", "visualwords-shapes"),
+        var thin = Flat(dir, "thin.png", 90, w: 1, h: 3000);   // thinner than 1:2 x the model's SAM input size
+        (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", TinyModel.Value,
             "--image", thin, "-e", "the red circle", "--out", dir.File("m.png"));
         Assert.Equal(2, code);
-        Assert.Contains("1x500 image is too thin", err);
+        Assert.Contains("image is too thin (one side is", err);
         Assert.False(File.Exists(dir.File("m.png")));
     }
 
@@ -201,17 +216,17 @@ public class UnixCliTests
     public void Segment_warns_about_unknown_words_and_refuses_an_over_long_expression()
     {
         using var dir = Fixtures.TempDir();
-        var model = Path.Combine(RepoRoot(), "models", "visualwords-shapes");
-        var (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", model, "--image", Scene, "-e", "the purple zebra",
+        var (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", TinyModel.Value, "--image", Scene, "-e", "the zebra",
             "--out", dir.File("m.png"));
         Assert.True(code == 0, err);
         Assert.Contains("does not know the word(s) 'zebra'", err);
-        Assert.DoesNotContain("'purple'", err);
+        Assert.DoesNotContain("'the'", err);
 
         var longExpression = string.Join(' ', Enumerable.Repeat("the red circle left of", 150));
-        (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", model, "--image", Scene, "-e", longExpression, "--out", dir.File("long.png"));
+        (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", TinyModel.Value, "--image", Scene, "-e", longExpression, "--out", dir.File("long.png"));
         Assert.Equal(2, code);
         Assert.Contains("is too long", err);
+        Assert.Contains("context holds 256", err);
         Assert.False(File.Exists(dir.File("long.png")));
     }
 
@@ -219,8 +234,11 @@ public class UnixCliTests
     public void Segment_with_the_shipped_model_names_a_photo_as_out_of_domain()
     {
         using var dir = Fixtures.TempDir();
+        // A VISUALWORDS_HOME whose models/visualwords-shapes is the default (shipped) model.
+        var shipped = Directory.CreateDirectory(Path.Combine(dir.Path, "home", "models", "visualwords-shapes")).FullName;
+        foreach (var f in Directory.GetFiles(TinyModel.Value)) File.Copy(f, Path.Combine(shipped, Path.GetFileName(f)));
         var saved = Environment.GetEnvironmentVariable("VISUALWORDS_HOME");
-        Environment.SetEnvironmentVariable("VISUALWORDS_HOME", RepoRoot());
+        Environment.SetEnvironmentVariable("VISUALWORDS_HOME", Path.Combine(dir.Path, "home"));
         try
         {
             var (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--image", Fixtures.Path("sam", "truck_360x240.png"), "-e", "the red square",
@@ -230,17 +248,15 @@ public class UnixCliTests
             (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--image", Scene, "-e", "the red square", "--out", dir.File("m.png"));
             Assert.True(code == 0, err);
             Assert.DoesNotContain("synthetic", err);
+            // Another model folder gets no such notice, photo or not.
+            (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", TinyModel.Value, "--image", Fixtures.Path("sam", "truck_360x240.png"),
+                "-e", "the red square", "--out", dir.File("m.png"));
+            Assert.True(code == 0, err);
+            Assert.DoesNotContain("synthetic", err);
         }
         finally
         {
             Environment.SetEnvironmentVariable("VISUALWORDS_HOME", saved);
         }
-    }
-
-    internal static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d != null && !File.Exists(Path.Combine(d.FullName, "VisualWords.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("repository root not found above the test binaries");
     }
 }

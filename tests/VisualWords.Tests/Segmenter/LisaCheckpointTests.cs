@@ -125,11 +125,11 @@ public class LisaCheckpointTests
         // The [SEG] route without relying on what random weights generate: the last prompt position's hidden state.
         using var _ = no_grad();
         var m = segmenter.Model;
-        using var packed = MultimodalPacker.Pack(m.Tokenizer, [segmenter.Prompt("the truck", session.VisualTokenCount)]);
-        using var visual = m.VisualTokens(m.VisionInput(image).unsqueeze(0), [session.Partition.LabelTensor()]);
+        using var packed = MultimodalPacker.Pack(m.Tokenizer, [m.Conversation("the truck", session.VisualTokenCount, withAnswer: false)]);
+        using var visual = m.VisualTokens([session.Inputs]);
         using var hidden = m.Hidden(packed, visual);
-        var (pixels, inputSize) = m.SamInput(image);
-        using var low = m.DecodeMasks(m.SamEmbedding(pixels), hidden[0].narrow(0, hidden.shape[1] - 1, 1));
+        var inputSize = session.InputSize;
+        using var low = m.DecodeMasks(session.Inputs.SamEmbedding, hidden[0].narrow(0, hidden.shape[1] - 1, 1));
         using var mask = m.Postprocess(low, inputSize, (240, 360));
         Assert.Equal(new long[] { 1, 240, 360 }, mask.shape);
         Assert.True(mask.isfinite().all().item<bool>());

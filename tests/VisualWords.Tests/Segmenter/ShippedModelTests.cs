@@ -20,7 +20,7 @@ public class ShippedModelTests
         using var seg = ReferringSegmenter.Load(folder);
         var image = ImageIO.Load(Fixtures.Path("shapes", "scene.png"));
         using var session = seg.Open(image);
-        Assert.InRange(session.VisualTokenCount, 1, seg.Model.Config.Superpixels.MaxRegions);
+        Assert.InRange(session.VisualTokenCount, 1, seg.Model.Config.Superpixels.Partition.MaxRegions ?? int.MaxValue);
         var r = session.Segment("the red hexagon");
         Assert.Contains("[SEG]", r.Answer);
         Assert.Single(r.Masks);

@@ -15,20 +15,22 @@ public static class TinySegmenter
 
     public static string DatasetDir => Dataset.Value;
 
-    public static string ModelJson(string superpixels = "grid") => $$"""
+    public static string ModelJson(string superpixels = "grid", bool grounding = false) => $$"""
         {
           "sam": "vit_tiny", "vision_tower": "clip-tiny", "projector": "semantic", "projector_heads": 4,
-          "superpixels": { "kind": "{{superpixels}}", "grid_cells": 3, "points_per_side": 4,
-                           "pred_iou_thresh": 0.0, "stability_score_thresh": 0.0, "min_region_area": 4, "max_regions": 12 },
+          "sspe_colour": {{(grounding ? "true" : "false")}}, "grounding": {{(grounding ? "true" : "false")}},
+          "superpixels": { "kind": "{{superpixels}}", "grid_cells": 3,
+                           "generator": { "points_per_side": 4, "pred_iou_thresh": 0.0, "stability_score_thresh": 0.0 },
+                           "partition": { "min_region_area": 4, "max_regions": 12 } },
           "llm": { "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
                    "num_key_value_heads": 2, "max_position_embeddings": 256, "vocab_size": 1 }
         }
         """;
 
-    public static TrainConfig Config(int steps, string superpixels = "grid", double lr = 3e-3) => TrainConfig.Parse($$"""
-        { "model": { "kind": "referring", "config": {{ModelJson(superpixels)}} },
+    public static TrainConfig Config(int steps, string superpixels = "grid", double lr = 3e-3, bool grounding = false, int workers = 1) => TrainConfig.Parse($$"""
+        { "model": { "kind": "referring", "config": {{ModelJson(superpixels, grounding)}} },
           "data": { "dataset": "{{DatasetDir}}", "batch_size": 2, "val_samples": 4 },
           "optim": { "lr": {{lr}}, "warmup_steps": {{Math.Min(2, steps)}}, "clip_grad_norm": 1.0, "schedule": "constant" },
-          "run": { "steps": {{steps}}, "seed": 11, "checkpoint_every": 100, "workers": 1 } }
+          "run": { "steps": {{steps}}, "seed": 11, "checkpoint_every": 100, "workers": {{workers}} } }
         """);
 }

@@ -25,3 +25,9 @@ public sealed class AmgTimings
         $"total {Total:F3}s: encoder {Encoder:F3}, decoder {Decoder:F3} ({Prompts} prompts), upscale {Upscale:F3}, " +
         $"filters {Filters:F3}, rle {Rle:F3}, nms {Nms:F3}, post {Postprocess:F3}";
 }
+
+/// <summary>
+/// Where a running everything-mode call stands: prompts decoded so far, the grid's prompt count
+/// (fast mode usually stops well short of it), seconds since the start, and the stage timings so far.
+/// </summary>
+public sealed record AmgProgress(long Prompts, long GridPrompts, double Seconds, AmgTimings Timings);

@@ -1,5 +1,17 @@
 namespace VisualWords.Sam.Amg;
 
+/// <summary>How everything mode spends its prompts (see <see cref="AutomaticMaskGeneratorConfig.Mode"/>).</summary>
+public enum AmgMode
+{
+    /// <summary>The official generator's masks: every grid point prompted, filters on full-size masks.</summary>
+    Exact,
+    /// <summary>
+    /// Coarse-to-fine prompting (a sparse grid first, finer grid points only where no kept mask covers
+    /// them yet), filters and NMS on the low-res logits, only the survivors upscaled.
+    /// </summary>
+    Fast,
+}
+
 /// <summary>
 /// Options of everything mode, named and defaulted as the official <c>SamAutomaticMaskGenerator</c>
 /// (defaults were tuned there for ViT-H).
@@ -40,10 +52,28 @@ public sealed record AutomaticMaskGeneratorConfig
     /// Explicit point grids in [0,1]² (float64 [N, 2], x then y), one per crop layer; exclusive with
     /// <see cref="PointsPerSide"/>.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<TorchSharp.torch.Tensor>? PointGrids { get; init; }
 
     /// <summary>If above 0, holes and islands smaller than this many pixels are removed from each mask.</summary>
     public int MinMaskRegionArea { get; init; } = 0;
+
+    /// <summary>
+    /// <see cref="AmgMode.Exact"/> (default: the official generator's records) or <see cref="AmgMode.Fast"/>.
+    /// </summary>
+    public AmgMode Mode { get; init; } = AmgMode.Exact;
+
+    /// <summary>
+    /// Fast mode: spacing (in grid points) of the first, sparsest prompt lattice; each further level
+    /// halves it down to the full grid (<see cref="CoarseToFine"/>).
+    /// </summary>
+    public int FastCoarseStride { get; init; } = 4;
+
+    /// <summary>
+    /// Fast mode: a finer grid point is skipped only when kept masks cover every low-res pixel within
+    /// this many pixels of it (2 measured best of 0–2 on ShapesWorld val; docs/superpixels.md).
+    /// </summary>
+    public int FastCoverageMargin { get; init; } = 2;
 
     public void Validate()
     {
@@ -61,6 +91,8 @@ public sealed record AutomaticMaskGeneratorConfig
         if (CropNLayers < 0) throw new BadInputException($"crop_n_layers must be >= 0 (got {CropNLayers})");
         if (CropOverlapRatio is < 0 or >= 1) throw new BadInputException($"crop_overlap_ratio must be in [0, 1) (got {CropOverlapRatio})");
         if (CropNPointsDownscaleFactor < 1) throw new BadInputException($"crop_n_points_downscale_factor must be >= 1 (got {CropNPointsDownscaleFactor})");
+        if (FastCoverageMargin < 0) throw new BadInputException($"fast coverage margin must be >= 0 (got {FastCoverageMargin})");
+        if (FastCoarseStride < 1) throw new BadInputException($"fast coarse stride must be at least 1 (got {FastCoarseStride})");
         if (MinMaskRegionArea < 0) throw new BadInputException($"min_mask_region_area must be >= 0 (got {MinMaskRegionArea})");
     }
 

@@ -59,6 +59,17 @@ public sealed class PointPromptDecoder : IDisposable
     /// </summary>
     public (Tensor LowRes, Tensor Iou) Decode(Tensor points)
     {
+        using var attended = Attend(points);
+        return (Masks(attended.Queries, attended.Keys), attended.Iou.clone());
+    }
+
+    /// <summary>
+    /// The prompts after the two-way transformer: output tokens (B × T × C), image tokens (B × hw × C)
+    /// and the IoU predictions (B × 3). The IoU head reads only the tokens, so a caller can drop prompts
+    /// whose predictions fail a filter before paying for their masks (<see cref="Masks"/>).
+    /// </summary>
+    public AttendedPrompts Attend(Tensor points)
+    {
         using var scope = NewDisposeScope();
         long b = points.shape[0];
         var labels = ones([b, 1], ScalarType.Int64);
@@ -67,29 +78,50 @@ public sealed class PointPromptDecoder : IDisposable
         var outputTokens = cat([Child<Embedding>(decoder, "iou_token").weight!, Child<Embedding>(decoder, "mask_tokens").weight!], 0);
         var tokens = cat([outputTokens.unsqueeze(0).expand(b, -1, -1), sparse], 1);   // B × T × C
 
+        // Each stage frees its temporaries (B × hw × C each) before the next: peak memory is a few
+        // image-sized tensors per prompt of the batch, not every intermediate of the decoder at once.
         var (queries, keys) = FirstBlock(tokens);
         var transformer = Child<TwoWayTransformer>(decoder, "transformer");
         var layers = Child<ModuleList<TwoWayAttentionBlock>>(transformer, "layers");
         for (int i = 1; i < layers.Count; i++)
-            (queries, keys) = layers[i].forward(queries, keys, tokens, _keyPe);
-        var attn = Child<DecoderAttention>(transformer, "final_attn_token_to_image").forward(queries + tokens, keys + _keyPe, keys);
-        var hs = Child<LayerNorm>(transformer, "norm_final_attn").forward(queries + attn);
-
+        {
+            var (q, k) = layers[i].forward(queries, keys, tokens, _keyPe);
+            queries.Dispose(); keys.Dispose();
+            (queries, keys) = (q, k);
+        }
+        Tensor hs;
+        using (var final = NewDisposeScope())
+        {
+            var attn = Child<DecoderAttention>(transformer, "final_attn_token_to_image").forward(queries + tokens, keys + _keyPe, keys);
+            hs = Child<LayerNorm>(transformer, "norm_final_attn").forward(queries + attn).MoveToOuterDisposeScope();
+        }
         int numMasks = decoder.NumMaskTokens;
-        long c = keys.shape[2];
+        var iou = Child<SamMLP>(decoder, "iou_prediction_head").forward(hs.select(1, 0)).slice(1, 1, numMasks, 1);
+        return new AttendedPrompts(hs.MoveToOuterDisposeScope(), keys.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Low-res multimask logits (B × 3 × 4h × 4w) from the output of <see cref="Attend"/> (any subset of
+    /// its prompts, selected along dim 0 of both tensors): the upscaling convolutions and the hypernetworks.
+    /// </summary>
+    public Tensor Masks(Tensor queries, Tensor keys)
+    {
+        using var scope = NewDisposeScope();
+        var decoder = _model.MaskDecoder;
+        long b = keys.shape[0], c = keys.shape[2];
+        int numMasks = decoder.NumMaskTokens;
         var upscaled = Child<Sequential>(decoder, "output_upscaling").forward(keys.transpose(1, 2).reshape(b, c, _h, _w));
         var mlps = Child<ModuleList<SamMLP>>(decoder, "output_hypernetworks_mlps");
         // Multimask output drops mask token 0, so its hypernetwork is not run.
-        var hyperIn = stack(Enumerable.Range(1, numMasks - 1).Select(i => mlps[i].forward(hs.select(1, 1 + i))).ToArray(), 1);
+        var hyperIn = stack(Enumerable.Range(1, numMasks - 1).Select(i => mlps[i].forward(queries.select(1, 1 + i))).ToArray(), 1);
         long uc = upscaled.shape[1], uh = upscaled.shape[2], uw = upscaled.shape[3];
-        var masks = hyperIn.matmul(upscaled.view(b, uc, uh * uw)).view(b, -1, uh, uw);
-        var iou = Child<SamMLP>(decoder, "iou_prediction_head").forward(hs.select(1, 0)).slice(1, 1, numMasks, 1);
-        return (masks.MoveToOuterDisposeScope(), iou.MoveToOuterDisposeScope());
+        return hyperIn.matmul(upscaled.view(b, uc, uh * uw)).view(b, -1, uh, uw).MoveToOuterDisposeScope();
     }
 
     /// <summary>Block 0 of the two-way transformer with the shared image-side projections.</summary>
     (Tensor Queries, Tensor Keys) FirstBlock(Tensor tokens)
     {
+        using var scope = NewDisposeScope();
         var block = Block(0);
         long b = tokens.shape[0], t = tokens.shape[1];
         // Block 0 skips the PE in self-attention and replaces the tokens (no residual).
@@ -117,7 +149,7 @@ public sealed class PointPromptDecoder : IDisposable
         var attn = (s2 / Math.Sqrt(d)).view(_heads, hw, b, t).softmax(-1).permute(2, 0, 1, 3).reshape(b * _heads, hw, t);
         var oImg = attn.bmm(vh).view(b, _heads, hw, d).permute(0, 2, 1, 3).reshape(b, hw, _heads * d);
         var keys = Child<LayerNorm>(block, "norm4").forward(_keys0 + Proj(i2t, "out_proj").forward(oImg));
-        return (queries, keys);
+        return (queries.MoveToOuterDisposeScope(), keys.MoveToOuterDisposeScope());
     }
 
     TwoWayAttentionBlock Block(int i)
@@ -137,5 +169,17 @@ public sealed class PointPromptDecoder : IDisposable
     public void Dispose()
     {
         _keys0.Dispose(); _keyPe.Dispose(); _kT2I.Dispose(); _vT2I.Dispose(); _qI2T.Dispose();
+    }
+}
+
+/// <summary>
+/// Prompts after the decoder's two-way transformer (<see cref="PointPromptDecoder.Attend"/>): output
+/// tokens B × T × C, image tokens B × hw × C, IoU predictions B × 3.
+/// </summary>
+public sealed record AttendedPrompts(Tensor Queries, Tensor Keys, Tensor Iou) : IDisposable
+{
+    public void Dispose()
+    {
+        Queries.Dispose(); Keys.Dispose(); Iou.Dispose();
     }
 }

@@ -10,11 +10,13 @@ namespace VisualWords.Sam.Amg;
 /// by a crop edge, box NMS within and across crops, optional hole/island clean-up.
 /// The whole-image embedding can be passed in, so the encoder that the [SEG] decoder needs anyway
 /// runs once per image; only extra crop layers encode their crops.
-/// One deliberate difference in work, not result: the predicted-IoU filter runs on the low-res
-/// logits before upscaling (the IoU head does not depend on the upscaling), so rejected masks are
-/// never upscaled to full size.
+/// Deliberate differences in work, not result: the IoU head reads only the decoder's output tokens, so
+/// the predicted-IoU filter runs right after the two-way transformer; a prompt none of whose outputs
+/// passes it never runs the upscaling convolutions, and rejected masks are never upscaled to full size.
+/// Only the survivors of each prompt batch are kept (as RLE), so memory is bounded by the batch size,
+/// not the grid. <see cref="AmgMode.Fast"/> trades exactness for fewer prompts (see the Fast file).
 /// </summary>
-public sealed class SamAutomaticMaskGenerator
+public sealed partial class SamAutomaticMaskGenerator
 {
     // Masks upscaled to the crop size at once: bounds the float logits held in memory.
     const int UpscaleChunk = 32;
@@ -32,8 +34,31 @@ public sealed class SamAutomaticMaskGenerator
     /// </summary>
     public bool ShareImageWork { get; set; } = true;
 
+    /// <summary>
+    /// Prompts that go through the shared decoder at once. Every image-side tensor of the decoder is
+    /// B × 4096 × 256 floats (4 MB per prompt at SAM's sizes, 8 MB for the upscaling activations), so
+    /// this, not the grid and not <see cref="AutomaticMaskGeneratorConfig.PointsPerBatch"/>, bounds the
+    /// decoder's memory. Every op is per prompt, so the records do not depend on it (tests check).
+    /// </summary>
+    public int PromptChunk
+    {
+        get => _promptChunk;
+        set => _promptChunk = value >= 1 ? value : throw new BadInputException($"prompt chunk must be at least 1 (got {value})");
+    }
+    int _promptChunk = DefaultPromptChunk;
+
+    public const int DefaultPromptChunk = 16;
+
     /// <summary>Where the time of the last <see cref="Generate(int, int, Func{CropBox, Tensor})"/> went.</summary>
     public AmgTimings LastTimings { get; private set; } = new();
+
+    /// <summary>Called after every prompt batch (for a progress display on long runs).</summary>
+    public Action<AmgProgress>? Progress { get; set; }
+
+    long _plannedPrompts;
+    Stopwatch _runClock = new();
+
+    void ReportProgress() => Progress?.Invoke(new AmgProgress(LastTimings.Prompts, _plannedPrompts, _runClock.Elapsed.TotalSeconds, LastTimings));
 
     public SamAutomaticMaskGenerator(SamModel model, AutomaticMaskGeneratorConfig? config = null)
     {
@@ -70,7 +95,9 @@ public sealed class SamAutomaticMaskGenerator
         using var _ = no_grad();
         LastTimings = new AmgTimings();
         var total = Stopwatch.StartNew();
+        _runClock = total;
         var crops = CropBoxes.Generate(height, width, Config.CropNLayers, Config.CropOverlapRatio);
+        _plannedPrompts = crops.Sum(c => _grids[c.Layer].shape[0]);
         var all = new List<Candidate>();
         foreach (var crop in crops)
         {
@@ -78,10 +105,11 @@ public sealed class SamAutomaticMaskGenerator
             using (var emb = cropEmbedding(crop)) _predictor.SetEmbedding(emb, (crop.Height, crop.Width));
             LastTimings.Encoder += clock.Elapsed.TotalSeconds;
             clock.Restart();
-            using (var decoder = ShareImageWork ? new PointPromptDecoder(Model, _predictor.Embedding) : null)
+            bool fast = Config.Mode == AmgMode.Fast;
+            using (var decoder = ShareImageWork || fast ? new PointPromptDecoder(Model, _predictor.Embedding) : null)
             {
                 LastTimings.Decoder += clock.Elapsed.TotalSeconds;
-                all.AddRange(ProcessCrop(crop, height, width, decoder));
+                all.AddRange(fast ? ProcessCropFast(crop, height, width, decoder!) : ProcessCrop(crop, height, width, decoder));
             }
             _predictor.ResetImage();
         }
@@ -109,55 +137,58 @@ public sealed class SamAutomaticMaskGenerator
     List<Candidate> ProcessCrop(CropBox crop, int imageH, int imageW, PointPromptDecoder? decoder)
     {
         using var scope = NewDisposeScope();
-        int size = Model.Config.ImageSize;
-        var (newH, newW) = ResizeLongestSide.GetPreprocessShape(crop.Height, crop.Width, size);
-        // Prompt points in the crop's pixels, then in the resized model input (float64 like the reference).
-        var points = _grids[crop.Layer] * tensor(new double[] { crop.Width, crop.Height });
-        var input = (points * tensor(new double[] { (double)newW / crop.Width, (double)newH / crop.Height })).to(ScalarType.Float32);
-
+        var (points, input) = PromptPoints(crop);
         var found = new List<Candidate>();
         var pointBatches = BatchIterator.Batches(points, Config.PointsPerBatch).Zip(BatchIterator.Batches(input, Config.PointsPerBatch));
         foreach (var (pts, inp) in pointBatches)
+        {
             found.AddRange(ProcessBatch(pts, inp, crop, imageH, imageW, decoder));
+            ReportProgress();
+        }
         if (found.Count == 0) return found;
 
         // Duplicates within the crop: keep the higher predicted IoU.
         var clock = Stopwatch.StartNew();
         var kept = Select(found, Nms(found, found.Select(c => c.Iou).ToArray(), Config.BoxNmsThresh));
         LastTimings.Nms += clock.Elapsed.TotalSeconds;
-        // To the image frame.
-        return kept.Select(c => c with
+        return ToImageFrame(kept, crop);
+    }
+
+    /// <summary>The crop's prompt points in its own pixels and in the resized model input (float64 like the reference, then float32).</summary>
+    (Tensor Points, Tensor Input) PromptPoints(CropBox crop)
+    {
+        var (newH, newW) = ResizeLongestSide.GetPreprocessShape(crop.Height, crop.Width, Model.Config.ImageSize);
+        var points = _grids[crop.Layer] * tensor(new double[] { crop.Width, crop.Height });
+        var input = (points * tensor(new double[] { (double)newW / crop.Width, (double)newH / crop.Height })).to(ScalarType.Float32);
+        return (points, input);
+    }
+
+    static List<Candidate> ToImageFrame(List<Candidate> kept, CropBox crop) =>
+        kept.Select(c => c with
         {
             Box = [c.Box[0] + crop.X0, c.Box[1] + crop.Y0, c.Box[2] + crop.X0, c.Box[3] + crop.Y0],
             X = c.X + crop.X0,
             Y = c.Y + crop.Y0,
         }).ToList();
-    }
 
     List<Candidate> ProcessBatch(Tensor points, Tensor inputPoints, CropBox crop, int imageH, int imageW, PointPromptDecoder? decoder)
     {
         using var scope = NewDisposeScope();
-        long b = points.shape[0];
-        var clock = Stopwatch.StartNew();
-        Tensor lowRes, iouPred;
-        if (decoder is not null) (lowRes, iouPred) = decoder.Decode(inputPoints);
-        else lowRes = _predictor.PredictLowRes(inputPoints.unsqueeze(1), ones([b, 1], ScalarType.Int64), null, null,
-            multimaskOutput: true, extraSparse: null, out iouPred);
-        LastTimings.Decoder += clock.Elapsed.TotalSeconds;
-        LastTimings.Prompts += b;
-        long outputs = lowRes.shape[1];
-        var lowFlat = lowRes.flatten(0, 1);
-        var iouFlat = iouPred.flatten().to(ScalarType.Float32);
-
+        var (lowRes, iouAll, live) = DecodeBatch(inputPoints, decoder);
+        if (live.Length == 0) return [];
+        long outputs = iouAll.Length / points.shape[0];
         // Levels from each point's outputs before any filtering (area on the low-res logits).
         var lowAreas = (lowRes > SamModel.MaskThreshold).sum([-1, -2]).to(ScalarType.Int64).cpu().data<long>().ToArray();
-
-        var keep = Config.PredIouThresh > 0 ? (iouFlat > Config.PredIouThresh).nonzero().squeeze(1) : arange(lowFlat.shape[0]);
-        var found = new List<Candidate>();
-        var keepIdx = keep.data<long>().ToArray();
+        // (live point, output) pairs that pass the predicted-IoU filter, as rows of lowRes.flatten(0, 1).
+        var keepIdx = new List<long>();
+        for (int l = 0; l < live.Length; l++)
+            for (int o = 0; o < outputs; o++)
+                if (Config.PredIouThresh <= 0 || iouAll[live[l] * outputs + o] > Config.PredIouThresh) keepIdx.Add(l * outputs + o);
+        var lowFlat = lowRes.flatten(0, 1);
         var pointXy = points.contiguous().data<double>().ToArray();
-        var iouAll = iouFlat.cpu().data<float>().ToArray();
-        foreach (var chunk in BatchIterator.Batches(keepIdx, UpscaleChunk))
+        var found = new List<Candidate>();
+        var clock = new Stopwatch();
+        foreach (var chunk in BatchIterator.Batches(keepIdx.ToArray(), UpscaleChunk))
         {
             using var inner = NewDisposeScope();
             clock.Restart();
@@ -181,14 +212,68 @@ public sealed class SamAutomaticMaskGenerator
             var stab = stability.index_select(0, sel).data<float>().ToArray();
             for (int j = 0; j < selIdx.Length; j++)
             {
-                long flat = chunk[(int)selIdx[j]];
-                int point = (int)(flat / outputs), output = (int)(flat % outputs);
-                int level = MultimaskLevel.FromAreas(output, lowAreas.AsSpan((int)(point * outputs), (int)outputs));
-                found.Add(new Candidate(rles[j], boxArr[(4 * j)..(4 * j + 4)], iouAll[flat], pointXy[2 * point], pointXy[2 * point + 1],
+                long row = chunk[(int)selIdx[j]];
+                int l = (int)(row / outputs), output = (int)(row % outputs), point = (int)live[l];
+                int level = MultimaskLevel.FromAreas(output, lowAreas.AsSpan((int)(l * outputs), (int)outputs));
+                found.Add(new Candidate(rles[j], boxArr[(4 * j)..(4 * j + 4)], iouAll[point * outputs + output], pointXy[2 * point], pointXy[2 * point + 1],
                     stab[j], crop, output, level));
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Decodes one prompt batch: IoU predictions of every prompt (B × outputs, flattened) and low-res
+    /// logits (L × outputs × h × w) of the live prompts only — those with an output that passes the
+    /// predicted-IoU filter (every prompt when the filter is off or the generic decoder runs).
+    /// </summary>
+    (Tensor LowRes, float[] Iou, long[] Live) DecodeBatch(Tensor inputPoints, PointPromptDecoder? decoder)
+    {
+        long b = inputPoints.shape[0];
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            LastTimings.Prompts += b;
+            if (decoder is null)
+            {
+                var generic = _predictor.PredictLowRes(inputPoints.unsqueeze(1), ones([b, 1], ScalarType.Int64), null, null,
+                    multimaskOutput: true, extraSparse: null, out var iouPred);
+                return (generic, iouPred.to(ScalarType.Float32).cpu().flatten().data<float>().ToArray(), Enumerable.Range(0, (int)b).Select(i => (long)i).ToArray());
+            }
+            var iouParts = new List<float>();
+            var liveParts = new List<long>();
+            var masks = new List<Tensor>();
+            for (long start = 0; start < b; start += PromptChunk)
+            {
+                using var chunk = inputPoints.narrow(0, start, Math.Min(PromptChunk, b - start));
+                using var attended = decoder.Attend(chunk);
+                using var iou = attended.Iou.to(ScalarType.Float32).cpu();
+                iouParts.AddRange(iou.flatten().data<float>().ToArray());
+                using var liveMask = Config.PredIouThresh > 0 ? (iou > Config.PredIouThresh).any(1) : ones(iou.shape[0], ScalarType.Bool);
+                using var liveIdx = liveMask.nonzero();
+                if (liveIdx.numel() == 0) continue;
+                var live = liveIdx.flatten().data<long>().ToArray();
+                liveParts.AddRange(live.Select(i => i + start));
+                masks.Add(LiveMasks(decoder, attended, live));
+            }
+            var lowRes = masks.Count switch { 0 => empty([0, 1, 1, 1]), 1 => masks[0], _ => cat(masks, 0) };
+            if (masks.Count > 1) foreach (var m in masks) m.Dispose();
+            return (lowRes, iouParts.ToArray(), liveParts.ToArray());
+        }
+        finally
+        {
+            LastTimings.Decoder += clock.Elapsed.TotalSeconds;
+        }
+    }
+
+    /// <summary>Low-res logits of the <paramref name="live"/> prompts of <paramref name="attended"/>.</summary>
+    static Tensor LiveMasks(PointPromptDecoder decoder, AttendedPrompts attended, long[] live)
+    {
+        if (live.Length == attended.Keys.shape[0]) return decoder.Masks(attended.Queries, attended.Keys);
+        using var idx = tensor(live);
+        using var q = attended.Queries.index_select(0, idx);
+        using var k = attended.Keys.index_select(0, idx);
+        return decoder.Masks(q, k);
     }
 
     List<Candidate> RemoveSmallRegions(List<Candidate> all, int h, int w, double nmsThresh)

@@ -1,0 +1,115 @@
+using VisualWords.Checkpoints;
+using VisualWords.Sam;
+using VisualWords.Sam.Amg;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace VisualWords.Tests.Sam.Amg;
+
+/// <summary>Fast everything mode: its prompt schedule, coverage map, and masks equal to exact mode's for the same prompt.</summary>
+public class FastModeTests
+{
+    static string Fixture(string area, string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", area, name);
+
+    [Fact]
+    public void CoarseToFineLevelsPartitionTheGrid()
+    {
+        var levels = CoarseToFine.Levels(32, 4);
+        // Every 4th point from index 1 (8 × 8), then the even lattice (16 × 16, disjoint from the first), then the rest.
+        Assert.Equal(new[] { 64, 256, 1024 - 64 - 256 }, levels.Select(l => l.Length));
+        Assert.Equal(1 * 32 + 1, levels[0][0]);
+        Assert.Equal(29 * 32 + 29, levels[0][^1]);
+        Assert.Equal(Enumerable.Range(0, 1024), levels.SelectMany(l => l).Order());
+        Assert.All(levels, l => Assert.Equal(l.Order(), l));
+        // 5 × 5 with stride 2: the centred lattice is 0, 2, 4 (3 × 3), the rest follows.
+        var five = CoarseToFine.Levels(5, 2);
+        Assert.Equal(new[] { 0, 2, 4, 10, 12, 14, 20, 22, 24 }, five[0]);
+        Assert.Equal(16, five[1].Length);
+        Assert.Single(CoarseToFine.Levels(32, 1));
+        Assert.Equal(new[] { 0 }, Assert.Single(CoarseToFine.Levels(1, 4)));
+        Assert.Throws<BadInputException>(() => CoarseToFine.Levels(8, 0));
+    }
+
+    [Fact]
+    public void CoverageMapMarksMaskPixels()
+    {
+        var map = new CoverageMap(2, 3);
+        Assert.False(map.Covered(0.5, 0.5));
+        map.Add([false, true, false, false, false, true]);
+        Assert.True(map.Covered(1.9, 0.0));        // pixel (1, 0)
+        Assert.False(map.Covered(2.0, 0.0));       // pixel (2, 0)
+        Assert.True(map.Covered(2.5, 1.5));        // pixel (2, 1)
+        Assert.False(map.Covered(-0.5, 0.5));      // outside the frame
+        Assert.False(map.Covered(3.0, 1.0));
+        Assert.Equal(2.0 / 6, map.Fraction, 12);
+        // With a margin every pixel of the window must be covered: (2, 1)'s window reaches (1, 0)–(2, 1).
+        Assert.False(map.Covered(2.5, 1.5, margin: 1));
+        map.Add([false, true, true, false, true, true]);
+        Assert.True(map.Covered(2.5, 1.5, margin: 1));
+        Assert.False(map.Covered(1.5, 1.5, margin: 1));   // (0, 0) and (0, 1) are not covered
+        Assert.Throws<ArgumentException>(() => map.Add([true]));
+    }
+
+    [Theory]
+    [InlineData(AmgMode.Exact)]
+    [InlineData(AmgMode.Fast)]
+    public void NoSurvivorsGiveNoRecords(AmgMode mode)
+    {
+        using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
+        var everything = new AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 0, StabilityScoreThresh = 0, BoxNmsThresh = 1 };
+        var all = new SamAutomaticMaskGenerator(model, everything).Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.Equal(48, all.Count);
+        // The filter keeps IoU above the threshold: prompt the points whose highest prediction is at most 1 (the
+        // head is unbounded, a threshold is not) with that highest value as threshold; nothing passes, and
+        // no prompt's masks are decoded.
+        var points = all.GroupBy(r => (r.PointCoords[0], r.PointCoords[1])).Where(g => g.Max(r => r.PredictedIou) <= 1).ToList();
+        Assert.NotEmpty(points);
+        using var grid = tensor(points.SelectMany(g => new[] { g.Key.Item1 / 360, g.Key.Item2 / 240 }).ToArray(), [points.Count, 2]);
+        var config = new AutomaticMaskGeneratorConfig { PointsPerSide = null, PointGrids = [grid], PredIouThresh = points.Max(g => g.Max(r => r.PredictedIou)), Mode = mode };
+        var gen = new SamAutomaticMaskGenerator(model, config);
+        Assert.Empty(gen.Generate(240, 360, _ => embeddings["crop0"].clone()));
+        Assert.Equal(points.Count, gen.LastTimings.Prompts);
+        Assert.Equal(0, gen.LastTimings.Upscale);
+    }
+
+    [Fact]
+    public void FastModeMasksAreExactModeMasksOfTheSamePrompts()
+    {
+        using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
+        var config = new AutomaticMaskGeneratorConfig
+        {
+            PointsPerSide = 16, PointsPerBatch = 50, PredIouThresh = 0, StabilityScoreThresh = 0.65, StabilityScoreOffset = 0.01,
+        };
+        var fastGen = new SamAutomaticMaskGenerator(model, config with { Mode = AmgMode.Fast });
+        var fast = fastGen.Generate(240, 360, _ => embeddings["crop0"].clone());
+        // Every mask of every prompt, unfiltered (no IoU, stability or NMS cut).
+        var allGen = new SamAutomaticMaskGenerator(model, config with { StabilityScoreThresh = 0, BoxNmsThresh = 1 });
+        var all = allGen.Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.Equal(16 * 16 * 3, all.Count);
+        Assert.NotEmpty(fast);
+        Assert.True(fastGen.LastTimings.Prompts < 256, $"fast mode decoded {fastGen.LastTimings.Prompts} of 256 prompts");
+        var byPrompt = all.ToDictionary(r => (r.PointCoords[0], r.PointCoords[1], r.MultimaskIndex));
+        foreach (var r in fast)
+        {
+            var twin = byPrompt[(r.PointCoords[0], r.PointCoords[1], r.MultimaskIndex)];
+            Assert.Equal(twin.Segmentation.Counts, r.Segmentation.Counts);
+            Assert.Equal(twin.Bbox, r.Bbox);
+            Assert.Equal(twin.PredictedIou, r.PredictedIou);
+            Assert.Equal(twin.Level, r.Level);
+        }
+        // Within-crop NMS held: no two fast records overlap above the threshold (box IoU of XYWH → XYXY).
+        for (int i = 0; i < fast.Count; i++)
+            for (int j = i + 1; j < fast.Count; j++)
+                Assert.True(BoxIou(fast[i].Bbox, fast[j].Bbox) <= config.BoxNmsThresh + 0.05, $"records {i} and {j} overlap");
+    }
+
+    static double BoxIou(long[] a, long[] b)
+    {
+        double ix = Math.Max(0, Math.Min(a[0] + a[2], b[0] + b[2]) - Math.Max(a[0], b[0]));
+        double iy = Math.Max(0, Math.Min(a[1] + a[3], b[1] + b[3]) - Math.Max(a[1], b[1]));
+        double inter = ix * iy, union = (double)a[2] * a[3] + (double)b[2] * b[3] - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+}
