@@ -110,19 +110,10 @@ public static class SuperpixelsCommand
             write(overlayPath, s => ImageIO.WritePng(overlay, s));
         }
         if (jsonPath is not null)
-            write(jsonPath, s =>
-            {
-                using var w = new Utf8JsonWriter(s);
-                w.WriteStartObject();
-                w.WriteString("image", imagePath);
-                w.WriteString("method", sp.Name);
-                w.WriteNumber("height", partition.Height);
-                w.WriteNumber("width", partition.Width);
-                w.WriteNumber("masks", masks.Count);
-                w.WritePropertyName("regions");
-                SuperpixelFile.WriteRegions(w, partition.Regions);
-                w.WriteEndObject();
-            });
+        {
+            var text = SuperpixelFile.ToJson(new SuperpixelFile.Content(imagePath, sp.Name, masks.Count, partition), labelMap: false);
+            write(jsonPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
+        }
         if (masksPath is not null)
         {
             var text = MaskRecordJson.ToJson(masks);
