@@ -6,6 +6,7 @@ set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 args=()
 if [[ "${1:-}" == "--filter" && -n "${2:-}" ]]; then args=(--filter "FullyQualifiedName~$2"); fi
+"$root/tests/install-chromium.sh"
 log="$(mktemp)"
 dotnet test "$root/tests/VisualWords.Tests/VisualWords.Tests.csproj" -c Release --nologo "${args[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

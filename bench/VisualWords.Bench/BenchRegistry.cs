@@ -1,3 +1,5 @@
+using VisualWords.Bench.Serve;
+
 namespace VisualWords.Bench;
 
 /// <summary>Named comparison benchmarks; add one line per benchmark to <see cref="All"/>.</summary>
@@ -13,6 +15,7 @@ public static class BenchRegistry
         ShapesWorldBench.Entry,
         new("towers", "full-size CLIP-L/336 and DINOv2-L vision towers, ours vs official PyTorch in the same run", TowerBench.Run),
         new("everything-mode", "SAM everything mode from a 1024² embedding (vit_t/vit_b decoders, 16²/32² grids), ours vs the official generator in the same run", EverythingModeBench.Run),
+        ServeLoadBench.Entry,
         new("projectors", "projector ms/image at CLIP-L -> 7B dims, ~40 superpixels, vs 7B prefill of the saved tokens", ProjectorBench.Run),
     ];
 

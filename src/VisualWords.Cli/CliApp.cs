@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         foreach (var help in root.Options.OfType<HelpOption>())
             if (help.Action is SynchronousCommandLineAction inner) help.Action = new HelpWithEpilogue(inner);
         return root;

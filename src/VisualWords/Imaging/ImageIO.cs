@@ -37,12 +37,12 @@ public static class ImageIO
     {
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result)
-            ?? throw new BadInputException($"{what}: not a supported image (JPEG, PNG, WebP, BMP, GIF): {Describe(result)}");
+            ?? throw new UnsupportedImageException($"{what}: not a supported image (JPEG, PNG, WebP, BMP, GIF): {Describe(result)}");
         var info = codec.Info;
         if (info.Width <= 0 || info.Height <= 0) throw new BadInputException($"{what}: image has no pixels");
         long pixels = (long)info.Width * info.Height;
         if (pixels > maxPixels)
-            throw new BadInputException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
+            throw new ImageTooLargeException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         if (bitmap.GetPixels() == IntPtr.Zero) throw new BadInputException($"{what}: {info.Width}x{info.Height} is too large to allocate");
@@ -146,7 +146,13 @@ public static class ImageIO
     public static void SaveMaskPng(bool[] mask, int width, int height, string path) =>
         AtomicFile.Write(path, s => WriteMaskPng(mask, width, height, s));
 
-    public static void WritePng(RgbImage img, Stream output)
+    public static void WritePng(RgbImage img, Stream output) => output.Write(EncodePng(img));
+
+    /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static void WriteMaskPng(bool[] mask, int width, int height, Stream output) => output.Write(EncodeMaskPng(mask, width, height));
+
+    /// <summary>The PNG file bytes of an RGB image.</summary>
+    public static byte[] EncodePng(RgbImage img)
     {
         var rgba = new byte[img.Width * img.Height * 4];
         for (int i = 0, j = 0; i < img.Pixels.Length; i += 3, j += 4)
@@ -156,16 +162,16 @@ public static class ImageIO
             rgba[j + 2] = img.Pixels[i + 2];
             rgba[j + 3] = 255;
         }
-        Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba, output);
+        return Encode(new SKImageInfo(img.Width, img.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul), rgba);
     }
 
-    /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
-    public static void WriteMaskPng(bool[] mask, int width, int height, Stream output)
+    /// <summary>The bytes of a single-channel mask PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static byte[] EncodeMaskPng(bool[] mask, int width, int height)
     {
         if (mask.Length != width * height) throw new ArgumentException("mask size does not match width x height");
         var gray = new byte[mask.Length];
         for (int i = 0; i < mask.Length; i++) gray[i] = mask[i] ? (byte)255 : (byte)0;
-        Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray, output);
+        return Encode(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque), gray);
     }
 
     /// <summary>Reads a mask PNG (any non-zero gray value is foreground).</summary>
@@ -177,13 +183,13 @@ public static class ImageIO
         return (m, img.Width, img.Height);
     }
 
-    static void Encode(SKImageInfo info, byte[] pixels, Stream output)
+    static byte[] Encode(SKImageInfo info, byte[] pixels)
     {
         using var bmp = new SKBitmap(info);
         System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bmp.GetPixels(), pixels.Length);
         using var image = SKImage.FromBitmap(bmp);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100)
-            ?? throw new IOException($"could not encode a {info.Width}x{info.Height} PNG");
-        data.SaveTo(output);
+            ?? throw new IOException($"could not encode a {info.Width}x{info.Height} image as PNG");
+        return data.ToArray();
     }
 }

@@ -47,7 +47,10 @@ public sealed class SemanticVisualProjector : VisualProjector
             tokens = ssa.forward(tokens, f, inside);
         }
         var output = mm_projector.forward(tokens) * mask.unsqueeze(2).to(f.dtype);
-        return new VisualTokens(scope.MoveToOuter(output), scope.MoveToOuter(mask), lengths);
+        return new VisualTokens(scope.MoveToOuter(output), scope.MoveToOuter(mask), lengths)
+        {
+            Descriptors = geometry is null ? null : scope.MoveToOuter(geometry.to(f.dtype)),
+        };
     }
 
     /// <summary>

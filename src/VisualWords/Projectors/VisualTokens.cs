@@ -19,6 +19,8 @@ public sealed class VisualTokens : IDisposable
     public Tensor Tokens { get; }
     public Tensor Mask { get; }
     public long[] Lengths { get; }
+    /// <summary>Semantic projector with SSPE: each word's geometry descriptor B x N x G (box, centroid, area, shape, colour), the input SSPE embeds.</summary>
+    public Tensor? Descriptors { get; init; }
 
     /// <summary>All images have the same number of tokens (patch-wise projectors, resampler).</summary>
     public static VisualTokens Dense(Tensor tokens)
@@ -31,5 +33,6 @@ public sealed class VisualTokens : IDisposable
     {
         Tokens.Dispose();
         Mask.Dispose();
+        Descriptors?.Dispose();
     }
 }

@@ -52,7 +52,7 @@ public sealed class ImageSession : IDisposable
     readonly ReferringSegmenter _owner;
     readonly KvCache _prefix;
     readonly int _prefixLength;
-    readonly Tensor? _wordStates, _wordTokens;
+    readonly Tensor? _wordStates, _wordTokens, _wordDescriptors;
 
     public RgbImage Image { get; }
     /// <summary>The per-image inputs (SAM embedding, visual words, ...), shared by every expression.</summary>
@@ -86,6 +86,7 @@ public sealed class ImageSession : IDisposable
             var positions = packed.VisualMask[0].narrow(0, 0, _prefixLength).nonzero().squeeze(1);
             _wordStates = scope.MoveToOuter(hidden[0].index_select(0, positions).unsqueeze(0));
             _wordTokens = scope.MoveToOuter(visual.Tokens.clone());
+            _wordDescriptors = visual.Descriptors is null ? null : scope.MoveToOuter(visual.Descriptors.clone());
         }
         OpenMilliseconds = (Inputs.EncoderMilliseconds, Inputs.WordsMilliseconds, sw.Elapsed.TotalMilliseconds);
     }
@@ -117,9 +118,9 @@ public sealed class ImageSession : IDisposable
         {
             var segHidden = result.Hidden![0].index_select(0, tensor(segSteps));
             var images = Enumerable.Repeat(Inputs, segSteps.Length).ToList();
-            // The question's mean output state: the suffix up to the answer (positions 0 .. t-1 of the collected states).
+            // The question's output states: the suffix up to the answer (positions 0 .. t-1 of the collected states).
             var grounding = _wordStates is null ? null
-                : new GroundingInputs(_wordStates, _wordTokens!, result.Hidden![0].narrow(0, 0, t).mean([0]).unsqueeze(0)).Expand(segSteps.Length);
+                : new GroundingInputs(_wordStates, _wordTokens!, result.Hidden![0].narrow(0, 0, t).unsqueeze(0), ones(1, t), _wordDescriptors).Expand(segSteps.Length);
             var decoded = m.DecodeSeg(images, segHidden, grounding);
             var (full, chosen) = m.FinalMasks(images, decoded, _owner.MaskFrom);
             for (int i = 0; i < segSteps.Length; i++)
@@ -139,5 +140,6 @@ public sealed class ImageSession : IDisposable
         _prefix.Dispose();
         _wordStates?.Dispose();
         _wordTokens?.Dispose();
+        _wordDescriptors?.Dispose();
     }
 }

@@ -66,7 +66,9 @@ public sealed class VisualWordsModel : nn.Module
             throw new BadInputException("model config: vision_resize 'crop' hides image borders from the tower, so the semantic projector's label maps would not line up; use 'stretch'");
         projector = projectorConfig.Create();
         text_hidden_fcs = TextHiddenFcs.Create(llmConfig.HiddenSize, sam.PromptEmbedDim);
-        if (config.Grounding) grounding = new VisualWordGrounding(llmConfig.HiddenSize);
+        if (config.Grounding)
+            grounding = new VisualWordGrounding(llmConfig.HiddenSize,
+                projectorConfig is SemanticProjectorConfig { UseSspe: true } sp ? SuperpixelGeometry.Width(sp.ShapeGrid, sp.SspeColour) : 0);
         if (config.Superpixels.Kind == "semantic" && config.TrainMaskDecoder) words_sam = new SamModel(sam, withImageEncoder: false);
         RegisterComponents();
         Superpixelizer = config.Superpixels.Create(words_sam ?? visual_model);
@@ -163,6 +165,7 @@ public sealed class VisualWordsModel : nn.Module
         var tokens = projector.forward(new ProjectorInput(features, gh, gw,
             images.Select(i => i.Labels).ToList(), images.Select(i => i.RegionColours).ToList()));
         scope.MoveToOuter(tokens.Tokens, tokens.Mask);
+        if (tokens.Descriptors is not null) scope.MoveToOuter(tokens.Descriptors);
         return tokens;
     }
 
@@ -192,7 +195,7 @@ public sealed class VisualWordsModel : nn.Module
 
     /// <summary>
     /// What grounding reads of a packed batch's hidden states (B x T x C): the states at each row's
-    /// visual tokens (zero-padded to the batch's most words), the visual tokens, and the mean state
+    /// visual tokens (zero-padded to the batch's most words), the visual tokens, and the states
     /// of the question — the positions from the image's end to the answer's start.
     /// </summary>
     public static GroundingInputs GroundingInputs(Tensor hidden, PackedBatch packed, VisualTokens visual)
@@ -200,16 +203,20 @@ public sealed class VisualWordsModel : nn.Module
         using var scope = NewDisposeScope();
         long b = hidden.shape[0], n = visual.Tokens.shape[1], c = hidden.shape[2];
         var rows = new Tensor[b];
+        int q = Enumerable.Range(0, (int)b).Max(i => packed.AnswerStart[i] - packed.ImageEnd[i]);
         var questions = new Tensor[b];
+        var mask = zeros(b, q, device: hidden.device);
         for (int i = 0; i < b; i++)
         {
             var positions = packed.VisualMask[i].nonzero().squeeze(1).to(hidden.device);
             var states = hidden[i].index_select(0, positions);
             rows[i] = nn.functional.pad(states, [0, 0, 0, n - states.shape[0]]);
-            questions[i] = hidden[i].narrow(0, packed.ImageEnd[i], packed.AnswerStart[i] - packed.ImageEnd[i]).mean([0]);
+            int len = packed.AnswerStart[i] - packed.ImageEnd[i];
+            questions[i] = nn.functional.pad(hidden[i].narrow(0, packed.ImageEnd[i], len), [0, 0, 0, q - len]);
+            mask[i, ..len] = 1;
         }
-        var g = new GroundingInputs(stack(rows).reshape(b, n, c), visual.Tokens, stack(questions));
-        scope.MoveToOuter(g.WordStates, g.Question);
+        var g = new GroundingInputs(stack(rows).reshape(b, n, c), visual.Tokens, stack(questions), mask, visual.Descriptors);
+        scope.MoveToOuter(g.WordStates, g.Question, g.QuestionMask);
         return g;
     }
 

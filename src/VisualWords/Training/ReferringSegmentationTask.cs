@@ -203,8 +203,10 @@ public sealed class ReferringSegmentationTask : ITrainingTask
             {
                 var real = arange(scores.shape[1]).unsqueeze(0) < tensor(b.Images.Select(i => (long)i.Regions).ToArray()).unsqueeze(1);
                 var g = SegmentationLosses.GroundingBce(scores, b.Overlaps, real);
-                total += g * w.Grounding;
+                var choice = SegmentationLosses.GroundingChoice(scores, b.Overlaps, real);
+                total += (g + choice) * w.Grounding;
                 parts["grounding"] = g.item<float>();
+                parts["choice"] = choice.item<float>();
                 parts["pick"] = PickAccuracy(scores, b);
             }
             return new LossParts(total, parts, b.Samples.Count);

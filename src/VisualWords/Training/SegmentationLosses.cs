@@ -62,4 +62,18 @@ public static class SegmentationLosses
         var w = real.to(ScalarType.Float32);
         return scope.MoveToOuter((loss * w).sum() / w.sum().clamp_min(1));
     }
+
+    /// <summary>
+    /// Grounding as a choice among the words: softmax cross-entropy of the scores B x N (padding
+    /// masked out) towards the word most inside the target. Per-word BCE alone settles in "no word
+    /// is it" (most words are negatives) and learned at chance level in our runs; the softmax
+    /// makes the words compete, which is what picking one is.
+    /// </summary>
+    public static Tensor GroundingChoice(Tensor scores, Tensor overlaps, Tensor real)
+    {
+        using var scope = NewDisposeScope();
+        var masked = scores.masked_fill(real.logical_not(), float.NegativeInfinity);
+        var target = overlaps.masked_fill(real.logical_not(), -1f).argmax(1);
+        return scope.MoveToOuter(nn.functional.cross_entropy(masked, target));
+    }
 }

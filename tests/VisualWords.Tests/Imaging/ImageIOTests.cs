@@ -55,7 +55,7 @@ public class ImageIOTests
     [Fact]
     public void Huge_png_header_is_refused_before_decoding()
     {
-        var e = Assert.Throws<BadInputException>(() => ImageIO.Decode(PngHeaderOnly(60000, 60000), "huge.png"));
+        var e = Assert.Throws<ImageTooLargeException>(() => ImageIO.Decode(PngHeaderOnly(60000, 60000), "huge.png"));
         Assert.Contains("60000x60000", e.Message);
         Assert.Contains("exceeds the limit", e.Message);
     }
@@ -63,7 +63,7 @@ public class ImageIOTests
     [Fact]
     public void Non_images_are_refused()
     {
-        var e = Assert.Throws<BadInputException>(() => ImageIO.Decode("just some text, not pixels"u8.ToArray(), "notes.txt"));
+        var e = Assert.Throws<UnsupportedImageException>(() => ImageIO.Decode("just some text, not pixels"u8.ToArray(), "notes.txt"));
         Assert.Contains("not a supported image", e.Message);
         Assert.Throws<BadInputException>(() => ImageIO.Load("/nonexistent/x.png"));
     }

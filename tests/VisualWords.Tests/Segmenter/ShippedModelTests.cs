@@ -6,17 +6,10 @@ namespace VisualWords.Tests.Segmenter;
 /// <summary>The model in models/visualwords-shapes loads strictly and answers the README's quick start.</summary>
 public class ShippedModelTests
 {
-    static string RepoRoot()
-    {
-        var d = new DirectoryInfo(AppContext.BaseDirectory);
-        while (d != null && !File.Exists(Path.Combine(d.FullName, "VisualWords.slnx"))) d = d.Parent;
-        return d?.FullName ?? throw new InvalidOperationException("repository root not found above the test binaries");
-    }
-
     [Fact]
     public void Shipped_model_segments_the_quick_start_scene()
     {
-        var folder = Path.Combine(RepoRoot(), "models", "visualwords-shapes");
+        var folder = Fixtures.ShippedModel();
         using var seg = ReferringSegmenter.Load(folder);
         var image = ImageIO.Load(Fixtures.Path("shapes", "scene.png"));
         using var session = seg.Open(image);

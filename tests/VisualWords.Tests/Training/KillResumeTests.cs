@@ -21,11 +21,13 @@ public class KillResumeTests
     static double[] Losses(string outDir) => File.ReadAllLines(Path.Combine(outDir, "metrics.jsonl"))
         .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble()).ToArray();
 
-    [Fact]
-    public void Train_killed_with_SIGKILL_resumes_with_the_uninterrupted_losses()
+    [Theory]
+    [InlineData("grid")]
+    [InlineData("semantic")]   // visual words from SAM's everything mode, grounding on
+    public void Train_killed_with_SIGKILL_resumes_with_the_uninterrupted_losses(string words)
     {
         using var dir = Fixtures.TempDir();
-        var json = TinySegmenter.Config(steps: 8).ToJson()
+        var json = TinySegmenter.Config(steps: 8, superpixels: words, grounding: words == "semantic").ToJson()
             .Replace("\"checkpoint_every\": 100", "\"checkpoint_every\": 2");
         var config = dir.File("config.json");
         File.WriteAllText(config, json);
