@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using VisualWords.Runtime;
 
 namespace VisualWords.Cli;
@@ -36,17 +37,38 @@ public static class ExitCodes
 
 public static class Cli
 {
+    /// <summary>The line every command's --help ends with.</summary>
+    public const string DebugEpilogue =
+        "Exit codes: 0 ok, 1 runtime failure, 2 bad input. Set VW_DEBUG=1 to print the stack trace of an error; NO_COLOR=1 turns colours off.";
+
     /// <summary>
-    /// Parses and runs; parse errors and <see cref="BadInputException"/> exit 2 with a one-line
-    /// message, any other exception exits 1 (stack trace only with VW_DEBUG=1).
+    /// Parses and runs under the invariant culture (numbers are "0.5" whatever LANG says); parse
+    /// errors and <see cref="BadInputException"/> exit 2 with a one-line message, any other exception
+    /// exits 1 (stack trace only with VW_DEBUG=1). Results go to stdout, progress and errors to stderr.
     /// </summary>
     public static int Run(RootCommand root, string[] args)
+    {
+        var saved = (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture, CultureInfo.DefaultThreadCurrentCulture, CultureInfo.DefaultThreadCurrentUICulture);
+        CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
+        Term.Err = Term.Create(Console.Error);
+        try
+        {
+            return ParseAndInvoke(root, args);
+        }
+        finally
+        {
+            (CultureInfo.CurrentCulture, CultureInfo.CurrentUICulture, CultureInfo.DefaultThreadCurrentCulture, CultureInfo.DefaultThreadCurrentUICulture) = saved;
+        }
+    }
+
+    static int ParseAndInvoke(RootCommand root, string[] args)
     {
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
         {
-            foreach (var e in parsed.Errors) Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine("Run with --help for usage.");
+            Console.Error.WriteLine($"error: {ParseErrors.Describe(parsed)}");
+            Console.Error.WriteLine($"Run '{ParseErrors.CommandPath(parsed)} --help' for usage.");
             return ExitCodes.BadInput;
         }
         try
@@ -57,9 +79,11 @@ public static class Cli
         {
             var inner = e is AggregateException { InnerExceptions.Count: 1 } ae ? ae.InnerExceptions[0] : e;
             bool bad = inner is BadInputException;
-            Console.Error.WriteLine($"error: {inner.Message}");
+            Console.Error.WriteLine($"error: {OneLine(inner.Message)}");
             if (Environment.GetEnvironmentVariable("VW_DEBUG") == "1") Console.Error.WriteLine(inner);
             return bad ? ExitCodes.BadInput : ExitCodes.Failure;
         }
     }
+
+    static string OneLine(string message) => string.Join(" ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

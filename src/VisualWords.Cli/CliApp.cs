@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using VisualWords.Cli.Commands;
 
 namespace VisualWords.Cli;
@@ -24,6 +26,19 @@ public static class CliApp
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        foreach (var help in root.Options.OfType<HelpOption>())
+            if (help.Action is SynchronousCommandLineAction inner) help.Action = new HelpWithEpilogue(inner);
         return root;
+    }
+
+    /// <summary>Every --help ends with the exit codes and the environment variables (VW_DEBUG, NO_COLOR).</summary>
+    sealed class HelpWithEpilogue(SynchronousCommandLineAction inner) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = inner.Invoke(parseResult);
+            parseResult.InvocationConfiguration.Output.WriteLine(Cli.DebugEpilogue);
+            return code;
+        }
     }
 }

@@ -1,3 +1,4 @@
 using VisualWords.Cli;
 
+Term.UseProcessConsoles();
 return Cli.Run(CliApp.Build(), args);

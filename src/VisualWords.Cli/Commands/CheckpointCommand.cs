@@ -17,16 +17,17 @@ public static class CheckpointCommand
     static Command Inspect()
     {
         var path = new Argument<string>("path") { Description = "A checkpoint file, an *.index.json, or a Hugging Face model folder." };
-        var json = new Option<bool>("--json") { Description = "Print a JSON document instead of tables." };
+        var json = new Option<string?>("--json") { Description = "Write the summary as a JSON document to this file ('-' = stdout, instead of the tables)." };
         var cmd = new Command("inspect", "Show format, tensor count, parameter count, dtypes, and every key with its shape (reads no tensor data).");
         cmd.Arguments.Add(path);
         cmd.Options.Add(json);
         cmd.SetAction(r =>
         {
+            using var outputs = new OutputFiles().Input(r.GetValue(path)).File("--json", r.GetValue(json), allowStdout: true);
             var s = Checkpoint.Inspect(r.GetValue(path)!);
             var dtypes = s.Tensors.GroupBy(t => DTypes.ShortName(t.DType))
                 .ToDictionary(g => g.Key, g => new { tensors = g.Count(), parameters = g.Sum(t => t.Numel) });
-            if (r.GetValue(json))
+            if (r.GetValue(json) is { } jsonPath)
             {
                 var doc = new
                 {
@@ -38,8 +39,9 @@ public static class CheckpointCommand
                     dtypes,
                     tensors = s.Tensors.Select(t => new { name = t.Name, dtype = DTypes.ShortName(t.DType), shape = t.Shape }),
                 };
-                Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-                return ExitCodes.Ok;
+                outputs.WriteText(jsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+                outputs.Commit();
+                if (outputs.UsesStdout) return ExitCodes.Ok;
             }
             var head = new Table().HideHeaders().AddColumn("k").AddColumn("v");
             head.AddRow("format", s.Format.ToString());

@@ -65,7 +65,7 @@ public static class DataCommand
             if (n < 1) throw new BadInputException($"--count {n}: make at least one image");
             if (r.GetValue(workers) < 0) throw new BadInputException("--workers must be 0 (all cores) or more");
             ShapesWorldSummary summary = null!;
-            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            Term.Err.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask("ShapesWorld images", maxValue: n);

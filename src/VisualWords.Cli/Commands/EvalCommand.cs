@@ -23,7 +23,7 @@ public static class EvalCommand
             Description = "Superpixels for the superpixel baselines: grid:N (an N x N grid) or slic (SLIC, default settings).",
             DefaultValueFactory = _ => "grid:8",
         };
-        var json = new Option<string?>("--json") { Description = "Write the report as JSON here (and as Markdown beside it, .md)." };
+        var json = new Option<string?>("--json") { Description = "Write the report as JSON here (and as Markdown beside it, .md; '-' = JSON on stdout only)." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the Markdown report here instead of beside the JSON." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N expressions." };
         var images = new Option<string?>("--images") { Description = "Image folder (default: DATA/images if it exists, else DATA)." };
@@ -46,6 +46,10 @@ public static class EvalCommand
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
+            string? jsonPath = r.GetValue(json), mdPath = r.GetValue(markdown);
+            if (jsonPath is not null && jsonPath != OutputFiles.Stdout) mdPath ??= Path.ChangeExtension(jsonPath, ".md");
+            using var outputs = new OutputFiles().Input(r.GetValue(data)).File("--json", jsonPath, allowStdout: true).File("--markdown", mdPath);
+            var say = Term.Results(outputs);
             var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
             // Trained models first, the baselines beside them in the same report.
             var models = (r.GetValue(checkpoint) ?? []).SelectMany(c => Predictors(c, r.GetValue(maskFrom)!, device)).ToList();
@@ -53,24 +57,19 @@ public static class EvalCommand
             var predictors = models.Cast<IReferringPredictor>()
                 .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
             EvaluationReport report = null!;
-            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            Term.Err.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"eval {Markup.Escape(r.GetValue(split)!)}");
                     report = ReferringEvaluator.Evaluate(dataset, r.GetValue(split)!, predictors, r.GetValue(limit), r.GetValue(skip),
                         (done, total) => { task.MaxValue = total; task.Value = done; });
                 });
-            report.Print();
-            if (r.GetValue(json) is string jsonPath)
-            {
-                report.Save(jsonPath, r.GetValue(markdown));
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(jsonPath)} and {Markup.Escape(r.GetValue(markdown) ?? Path.ChangeExtension(jsonPath, ".md"))}");
-            }
-            else if (r.GetValue(markdown) is string md)
-            {
-                File.WriteAllText(md, report.ToMarkdown());
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(md)}");
-            }
+            report.Print(say);
+            if (jsonPath is not null) outputs.WriteText(jsonPath, report.ToJson());
+            if (mdPath is not null) outputs.WriteText(mdPath, report.ToMarkdown());
+            outputs.Commit();
+            foreach (var written in new[] { jsonPath, mdPath }.Where(p => p is not null && p != OutputFiles.Stdout))
+                Term.Err.MarkupLine($"wrote {Markup.Escape(written!)}");
             return ExitCodes.Ok;
         });
         return cmd;

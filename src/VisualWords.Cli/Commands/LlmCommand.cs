@@ -28,7 +28,7 @@ public static class LlmCommand
         var seed = new Option<long?>("--seed") { Description = "Random seed for sampling." };
         var dtype = new Option<string>("--dtype") { Description = "Compute dtype: float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
         var lora = new Option<string?>("--lora") { Description = "PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors), merged after loading." };
-        var json = new Option<string?>("--json") { Description = "Also write ids, text and timings (seconds) as JSON." };
+        var json = new Option<string?>("--json") { Description = "Also write ids, text and timings_ms as JSON ('-' = stdout; the text then goes to stderr)." };
 
         var cmd = new Command("llm", "Continue a prompt with a LLaMA / Vicuna checkpoint (KV-cached greedy or top-p decoding).");
         foreach (var o in new Option[] { model, tokenizer, prompt, promptIds, chat, maxNew, temperature, topP, seed, dtype, lora, json })
@@ -50,6 +50,8 @@ public static class LlmCommand
             }.Validate();
 
             var modelDir = r.GetValue(model)!;
+            using var outputs = new OutputFiles().Input(modelDir).File("--json", r.GetValue(json), allowStdout: true);
+            var say = outputs.UsesStdout ? Console.Error : Console.Out;
             LlamaTextTokenizer? tok = null;
             IReadOnlyList<int> ids;
             if (r.GetValue(promptIds) is { } raw)
@@ -67,7 +69,7 @@ public static class LlmCommand
 
             var clock = Stopwatch.StartNew();
             LlamaForCausalLM? llm = null;
-            AnsiConsole.Status().Start("loading model", _ =>
+            Term.Err.Status().Start("loading model", _ =>
             {
                 llm = LlamaCheckpoint.Load(modelDir, type, device);
                 if (r.GetValue(lora) is { } adapter) { Lora.Load(llm, adapter); Lora.Merge(llm); }
@@ -86,16 +88,15 @@ public static class LlmCommand
             var newIds = result.Tokens[0];
             var decoded = tok?.Decode(newIds);
 
-            if (decoded is not null) Console.WriteLine(decoded);
-            Console.WriteLine($"ids: {string.Join(",", newIds)}");
+            if (decoded is not null) say.WriteLine(decoded);
+            say.WriteLine($"ids: {string.Join(",", newIds)}");
             Console.Error.WriteLine($"{ids.Count} prompt + {newIds.Count} new tokens; load {load:F2} s, generate {gen:F2} s ({newIds.Count / Math.Max(gen, 1e-9):F1} tokens/s)");
             if (r.GetValue(json) is { } path)
             {
-                var doc = new { prompt_ids = ids, new_ids = newIds, text = decoded, load_s = load, generate_s = gen };
-                var tmp = path + ".tmp";
-                File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-                File.Move(tmp, path, overwrite: true);
+                var doc = new { prompt_ids = ids, new_ids = newIds, text = decoded, timings_ms = new { load = load * 1000, generate = gen * 1000 } };
+                outputs.WriteText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
             }
+            outputs.Commit();
             return ExitCodes.Ok;
         });
         return cmd;

@@ -41,7 +41,7 @@ public static class PrecomputeCommand
             int mine = (plan.Images.Count - index + count - 1) / count;
             var clock = Stopwatch.StartNew();
             PrecomputeShardResult result = null!;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+            Term.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask($"shard {index}/{count}: {mine} of {plan.Images.Count} images", maxValue: Math.Max(1, mine));
@@ -56,8 +56,11 @@ public static class PrecomputeCommand
                 }, (_, _) => task.Increment(1));
             });
             AnsiConsole.MarkupLine($"shard {index}/{count}: {result.Computed} computed, {result.Skipped} already done" +
+                (result.Recomputed > 0 ? $", {result.Recomputed} corrupt results computed again" : "") +
                 (result.StaleTempsRemoved > 0 ? $", {result.StaleTempsRemoved} stale temp files removed" : "") +
                 $" in {clock.Elapsed.TotalSeconds:F1} s");
+            if (result.Failed > 0)
+                Term.Err.WriteLine($"warning: {result.Failed} image(s) could not be read; reasons in {Precompute.FailedPath(outDir, index, count)}");
             return ExitCodes.Ok;
         });
 

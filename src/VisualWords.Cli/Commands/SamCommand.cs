@@ -37,8 +37,8 @@ public static class SamCommand
             Description = "Predict three candidate masks and write the one with the highest predicted IoU (all three IoUs go to --json).",
         };
         var output = new Option<string>("--out") { Description = "Mask PNG to write (original image size, 0/255).", Required = true };
-        var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted over it (PNG)." };
-        var json = new Option<string?>("--json") { Description = "Also write predicted IoUs, prompts and timings (seconds) as JSON." };
+        var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted and outlined over it and the prompt points marked (green foreground, red background) (PNG)." };
+        var json = new Option<string?>("--json") { Description = "Also write predicted IoUs, prompts and timings_ms as JSON ('-' = stdout)." };
 
         var cmd = new Command("sam", "Segment an object with SAM from point and/or box prompts.");
         foreach (var o in new Option[] { modelType, checkpoint, image, points, box, multimask, output, overlay, json })
@@ -48,6 +48,9 @@ public static class SamCommand
             var device = GlobalOptions.Apply(r);
             NativeHeap.KeepFreedMemory();  // the encoder's large temporaries are reused, not re-mapped
             var config = SamModelConfig.Get(r.GetValue(modelType)!);
+            using var outputs = new OutputFiles().Input(r.GetValue(image)).Input(r.GetValue(checkpoint))
+                .File("--out", r.GetValue(output)).File("--overlay", r.GetValue(overlay)).File("--json", r.GetValue(json), allowStdout: true);
+            var say = Term.Results(outputs);
             var img = ImageIO.Load(r.GetValue(image)!);
             var prompts = (r.GetValue(points) ?? []).Select(p => ParsePoint(p, img)).ToList();
             SamBox? boxPrompt = r.GetValue(box) is { } b ? ParseBox(b, img) : null;
@@ -58,7 +61,7 @@ public static class SamCommand
             SamModel? model = null;
             SamPrediction? prediction = null;
             var clock = Stopwatch.StartNew();
-            AnsiConsole.Status().Start("loading checkpoint", ctx =>
+            Term.Err.Status().Start("loading checkpoint", ctx =>
             {
                 model = SamModel.FromCheckpoint(config, r.GetValue(checkpoint)!);
                 model.to(device);
@@ -78,8 +81,13 @@ public static class SamCommand
             var ious = p.IouPredictions[0].data<float>().ToArray();
             int best = Array.IndexOf(ious, ious.Max());
             using var mask = p.Masks[0][best];
-            ImageIO.SaveMaskPng(ImageTensors.MaskToArray(mask), img.Width, img.Height, r.GetValue(output)!);
-            if (r.GetValue(overlay) is { } ov) ImageIO.SavePng(Overlay.MaskOverlay(img, mask, (30, 144, 255)), ov);
+            var maskPixels = ImageTensors.MaskToArray(mask);
+            outputs.Write(r.GetValue(output)!, s => ImageIO.WriteMaskPng(maskPixels, img.Width, img.Height, s));
+            if (r.GetValue(overlay) is { } ov)
+            {
+                var tinted = Overlay.PromptPoints(Overlay.MaskOverlay(img, mask, (30, 144, 255)), prompts.Select(q => (q.X, q.Y, q.Label == 1)));
+                outputs.Write(ov, s => ImageIO.WritePng(tinted, s));
+            }
             timings["write"] = Lap(clock);
 
             if (r.GetValue(json) is { } jp)
@@ -94,12 +102,13 @@ public static class SamCommand
                     iou_predictions = ious,
                     best_index = best,
                     mask_pixels = mask.sum().item<long>(),
-                    timings_s = timings,
+                    timings_ms = timings.ToDictionary(kv => kv.Key, kv => kv.Value * 1000),
                     threads = torch.get_num_threads(),
                 };
-                File.WriteAllText(jp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+                outputs.WriteText(jp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
             }
-            AnsiConsole.MarkupLine($"mask {Markup.Escape(r.GetValue(output)!)}: IoU {ious[best]:F3}" +
+            outputs.Commit();
+            say.MarkupLine($"mask {Markup.Escape(r.GetValue(output)!)}: IoU {ious[best]:F3}" +
                 (multi ? $" (best of {ious.Length})" : "") + $"; encoder {timings["encoder"]:F2} s, decoder {timings["decoder"]:F3} s");
             model!.Dispose();
             return ExitCodes.Ok;

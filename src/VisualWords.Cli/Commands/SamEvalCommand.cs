@@ -28,13 +28,15 @@ public static class SamEvalCommand
         var amg = new Option<int>("--amg") { Description = "Points per side of the automatic mask generator to score (0: skip).", DefaultValueFactory = _ => 16 };
         var predIou = new Option<double>("--pred-iou-thresh") { Description = "Predicted-IoU filter of the grid and generator evaluations (SAM: 0.88).", DefaultValueFactory = _ => 0.88 };
         var stability = new Option<double>("--stability-thresh") { Description = "Stability-score filter of the grid and generator evaluations (SAM: 0.95).", DefaultValueFactory = _ => 0.95 };
-        var json = new Option<string?>("--json") { Description = "Also write the scores as JSON." };
+        var json = new Option<string?>("--json") { Description = "Also write the scores and timings_ms as JSON ('-' = stdout)." };
         var cmd = new Command("sam-eval", "Evaluate a SAM on instance masks: single-click mIoU and point-grid object recall (IoU >= 0.5).");
         foreach (var o in new Option[] { modelType, checkpoint, data, split, maxImages, grid, amg, predIou, stability, json }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
             var config = SamModelConfig.Get(r.GetValue(modelType)!);
+            using var outputs = new OutputFiles().Input(r.GetValue(checkpoint)).File("--json", r.GetValue(json), allowStdout: true);
+            var say = Term.Results(outputs);
             if (r.GetValue(maxImages) < 0) throw new BadInputException("--max-images must be 0 (all) or more");
             if (r.GetValue(grid) < 0) throw new BadInputException("--grid must be 0 (skip) or more");
             if (r.GetValue(amg) < 0) throw new BadInputException("--amg must be 0 (skip) or more");
@@ -47,7 +49,7 @@ public static class SamEvalCommand
             SamPointScore points = null!;
             SamGridScore? gridScore = null;
             SamEverythingScore? everything = null;
-            AnsiConsole.Status().Start($"single-click prompts on {images.Count} images", ctx =>
+            Term.Err.Status().Start($"single-click prompts on {images.Count} images", ctx =>
             {
                 points = SamPromptEvaluation.PointPrompts(model, images);
                 if (r.GetValue(grid) > 0)
@@ -64,18 +66,18 @@ public static class SamEvalCommand
                     });
                 }
             });
-            AnsiConsole.MarkupLine($"single click (most interior pixel), {points.Objects} objects on {points.Images} images: " +
+            say.MarkupLine($"single click (most interior pixel), {points.Objects} objects on {points.Images} images: " +
                 $"mIoU {points.MeanIou:F4} (highest predicted IoU of 3), oracle {points.OracleMeanIou:F4}, single output {points.SingleOutputMeanIou:F4}");
             if (gridScore is { } g)
-                AnsiConsole.MarkupLine($"{g.PointsPerSide}x{g.PointsPerSide} grid: objects with a mask of IoU >= 0.5: {g.Recall50:P1} " +
+                say.MarkupLine($"{g.PointsPerSide}x{g.PointsPerSide} grid: objects with a mask of IoU >= 0.5: {g.Recall50:P1} " +
                     $"(mean best IoU {g.MeanBestIou:F4}); after the filters pred IoU >= {g.PredIouThresh} and stability >= {g.StabilityThresh}: " +
                     $"{g.FilteredRecall50:P1} (mean best IoU {g.FilteredMeanBestIou:F4}, {g.MeanKeptMasksPerImage:F1} masks/image before NMS)");
             if (everything is { } e)
-                AnsiConsole.MarkupLine($"automatic mask generator ({e.PointsPerSide} points per side, pred IoU >= {r.GetValue(predIou)}, stability >= {r.GetValue(stability)}): objects with a mask of IoU >= 0.5: " +
+                say.MarkupLine($"automatic mask generator ({e.PointsPerSide} points per side, pred IoU >= {r.GetValue(predIou)}, stability >= {r.GetValue(stability)}): objects with a mask of IoU >= 0.5: " +
                     $"{e.Recall50:P1} (mean best IoU {e.MeanBestIou:F4}, {e.MeanMasksPerImage:F1} masks/image)");
-            AnsiConsole.MarkupLine($"{clock.Elapsed.TotalSeconds:F1} s");
+            say.MarkupLine($"{clock.Elapsed.TotalSeconds:F1} s");
             if (r.GetValue(json) is { } jp)
-                File.WriteAllText(jp, JsonSerializer.Serialize(new
+                outputs.WriteText(jp, JsonSerializer.Serialize(new
                 {
                     model_type = config.Name,
                     checkpoint = r.GetValue(checkpoint),
@@ -87,9 +89,10 @@ public static class SamEvalCommand
                     point = points,
                     grid = gridScore,
                     automatic_mask_generator = everything,
-                    seconds = clock.Elapsed.TotalSeconds,
+                    timings_ms = new { total = clock.Elapsed.TotalMilliseconds },
                     threads = torch.get_num_threads(),
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            outputs.Commit();
             return ExitCodes.Ok;
         });
         return cmd;

@@ -55,6 +55,9 @@ public sealed class SuperpixelOptions
         foreach (var o in All) cmd.Options.Add(o);
     }
 
+    /// <summary>The --method value, normalised.</summary>
+    public string MethodName(ParseResult r) => r.GetValue(Method)!.Trim().ToLowerInvariant();
+
     /// <summary>The everything-mode mode: --mode if given, else <paramref name="fallback"/>.</summary>
     public AmgMode ModeOf(ParseResult r, AmgMode fallback) => r.GetValue(Mode)?.Trim().ToLowerInvariant() switch
     {
@@ -68,7 +71,7 @@ public sealed class SuperpixelOptions
     /// <param name="defaultMode">Everything mode when --mode is not given.</param>
     public (ISuperpixelizer Superpixelizer, string Settings, IDisposable? Owned) Build(ParseResult r, TorchSharp.torch.Device device, AmgMode defaultMode = AmgMode.Fast)
     {
-        var method = r.GetValue(Method)!.Trim().ToLowerInvariant();
+        var method = MethodName(r);
         switch (method)
         {
             case "grid":

@@ -35,19 +35,26 @@ public static class SuperpixelsCommand
             var input = r.GetValue(image)!;
             bool folder = Directory.Exists(input);
             if (!folder && !File.Exists(input)) throw new BadInputException($"--image '{input}' does not exist");
+            using var outputs = new OutputFiles().Input(input);
+            if (folder) outputs.Folder("--out", r.GetValue(output)).Folder("--json", r.GetValue(json)).Folder("--masks-json", r.GetValue(masksJson));
+            else outputs.File("--out", r.GetValue(output)).File("--json", r.GetValue(json), allowStdout: true).File("--masks-json", r.GetValue(masksJson), allowStdout: true);
+            if (r.GetValue(masksJson) is not null && opts.MethodName(r) != "semantic")
+                throw new BadInputException("--masks-json needs --method semantic (the baselines make no SAM masks)");
+            var say = Term.Results(outputs);
             var clock = Stopwatch.StartNew();
             // --masks-json promises the official generator's records: exact mode unless --mode says otherwise.
-            var (sp, settings, owned) = opts.Build(r, device, r.GetValue(masksJson) is null ? AmgMode.Fast : AmgMode.Exact);
+            var (sp, settings, owned) = Term.Err.Status().Start("loading", _ => opts.Build(r, device, r.GetValue(masksJson) is null ? AmgMode.Fast : AmgMode.Exact));
             double load = clock.Elapsed.TotalSeconds;
             using var _ = owned;
-            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)} (loaded in {load:F2} s)[/]");
+            Term.Err.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)} (loaded in {load:F2} s)[/]");
 
             if (!folder)
             {
                 if (sp is SemanticSuperpixelizer semantic) semantic.Generator.Progress = ProgressLine.Show;
-                var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson));
+                var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), outputs.Write);
                 ProgressLine.End();
-                AnsiConsole.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
+                outputs.Commit();
+                say.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
                     $"{Markup.Escape(s.Timing)}");
                 return ExitCodes.Ok;
             }
@@ -56,7 +63,7 @@ public static class SuperpixelsCommand
             var outDir = r.GetValue(output)!;
             string? jsonDir = r.GetValue(json), masksDir = r.GetValue(masksJson);
             var summaries = new List<(string File, Summary S)>();
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+            Term.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask($"superpixels ({files.Count} images)", maxValue: files.Count);
@@ -65,14 +72,14 @@ public static class SuperpixelsCommand
                     var stem = f;
                     var s = ProcessOne(sp, Path.Combine(input, f), Path.Combine(outDir, stem + ".png"),
                         jsonDir is null ? null : Path.Combine(jsonDir, stem + ".regions.json"),
-                        masksDir is null ? null : Path.Combine(masksDir, stem + ".masks.json"));
+                        masksDir is null ? null : Path.Combine(masksDir, stem + ".masks.json"), AtomicFile.Write);
                     summaries.Add((f, s));
                     task.Increment(1);
                 }
             });
             var table = new Table().AddColumn("image").AddColumn("masks").AddColumn("regions").AddColumn("seconds");
             foreach (var (f, s) in summaries) table.AddRow(Markup.Escape(f), s.Masks.ToString(), s.Regions.ToString(), s.Seconds.ToString("F2"));
-            AnsiConsole.Write(table);
+            say.Write(table);
             return ExitCodes.Ok;
         });
         return cmd;
@@ -80,7 +87,7 @@ public static class SuperpixelsCommand
 
     sealed record Summary(int Masks, int Regions, double Seconds, string Timing);
 
-    static Summary ProcessOne(ISuperpixelizer sp, string imagePath, string overlayPath, string? jsonPath, string? masksPath)
+    static Summary ProcessOne(ISuperpixelizer sp, string imagePath, string overlayPath, string? jsonPath, string? masksPath, Action<string, Action<Stream>> write)
     {
         var clock = Stopwatch.StartNew();
         var img = ImageIO.Load(imagePath);
@@ -97,26 +104,20 @@ public static class SuperpixelsCommand
             partition = sp.Partition(img);
             timing = $"total {clock.Elapsed.TotalSeconds:F2} s";
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(overlayPath))!);
-        using (var labels = partition.LabelTensor()) ImageIO.SavePng(Overlay.LabelOverlay(img, labels), overlayPath);
+        using (var labels = partition.LabelTensor())
+        {
+            var overlay = Overlay.LabelOverlay(img, labels);
+            write(overlayPath, s => ImageIO.WritePng(overlay, s));
+        }
         if (jsonPath is not null)
-            AtomicFile.Write(jsonPath, s =>
-            {
-                using var w = new Utf8JsonWriter(s);
-                w.WriteStartObject();
-                w.WriteString("image", imagePath);
-                w.WriteString("method", sp.Name);
-                w.WriteNumber("height", partition.Height);
-                w.WriteNumber("width", partition.Width);
-                w.WriteNumber("masks", masks.Count);
-                w.WritePropertyName("regions");
-                SuperpixelFile.WriteRegions(w, partition.Regions);
-                w.WriteEndObject();
-            });
+        {
+            var text = SuperpixelFile.ToJson(new SuperpixelFile.Content(imagePath, sp.Name, masks.Count, partition), labelMap: false);
+            write(jsonPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
+        }
         if (masksPath is not null)
         {
-            if (sp is not SemanticSuperpixelizer) throw new BadInputException("--masks-json needs --method semantic (the baselines make no SAM masks)");
-            AtomicFile.WriteAllText(masksPath, MaskRecordJson.ToJson(masks));
+            var text = MaskRecordJson.ToJson(masks);
+            write(masksPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
         }
         return new Summary(masks.Count, partition.Regions.Count, clock.Elapsed.TotalSeconds, timing);
     }

@@ -21,7 +21,7 @@ public static class SuperpixelsEvalCommand
         var data = new Option<string>("--data") { Description = "Refer-format dataset folder (instances.json, refs(NAME).json, images/).", Required = true };
         var split = new Option<string>("--split") { Description = "Split whose images are scored (every annotated object on them).", DefaultValueFactory = _ => "val" };
         var maxImages = new Option<int>("--max-images") { Description = "Score only the first N images of the split (0: all).", DefaultValueFactory = _ => 0 };
-        var json = new Option<string?>("--json") { Description = "Also write the scores and settings as JSON." };
+        var json = new Option<string?>("--json") { Description = "Also write the scores and settings as JSON ('-' = stdout; the table then goes to stderr)." };
         var cmd = new Command("eval", "Score a superpixel method: ASA, boundary recall (2 px), under-segmentation error, " +
             "object recall at IoU >= 0.5 (small / large), regions and milliseconds per image.");
         foreach (var o in new Option[] { data, split, maxImages, json }) cmd.Options.Add(o);
@@ -30,21 +30,23 @@ public static class SuperpixelsEvalCommand
         {
             var device = GlobalOptions.Apply(r);
             if (r.GetValue(maxImages) < 0) throw new BadInputException("--max-images must be 0 (all) or more");
+            using var outputs = new OutputFiles().Input(r.GetValue(data)).File("--json", r.GetValue(json), allowStdout: true);
+            var say = outputs.UsesStdout ? Console.Error : Console.Out;
             var images = InstanceImage.OfSplit(ReferDataset.Open(r.GetValue(data)!), r.GetValue(split)!);
             if (r.GetValue(maxImages) > 0) images = images.Take(r.GetValue(maxImages)).ToList();
             var (sp, settings, owned) = opts.Build(r, device, AmgMode.Fast);
             using var _ = owned;
-            AnsiConsole.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)}[/]");
+            Term.Err.MarkupLine($"[grey]{Markup.Escape(sp.Name)}: {Markup.Escape(settings)}[/]");
             SuperpixelScore score = null!;
-            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            Term.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     var task = ctx.AddTask($"{sp.Name} on {images.Count} images", maxValue: images.Count);
                     score = SuperpixelEvaluation.Run(sp, images, done => task.Value = done, Label(sp));
                 });
-            Console.WriteLine(Table(score));
+            say.WriteLine(Table(score));
             if (r.GetValue(json) is { } path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new
+                outputs.WriteText(path, JsonSerializer.Serialize(new
                 {
                     data = r.GetValue(data),
                     split = r.GetValue(split),
@@ -55,6 +57,7 @@ public static class SuperpixelsEvalCommand
                     score,
                 }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
                     NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
+            outputs.Commit();
             return ExitCodes.Ok;
         });
         return cmd;

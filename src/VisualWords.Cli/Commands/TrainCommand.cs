@@ -9,7 +9,7 @@ public static class TrainCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "Training config (JSON): model, data, optim, run sections.", Required = true };
+        var config = new Option<string>("--config") { Description = "Training config (JSON): model, data, optim, run sections. Relative paths in it are relative to the config file.", Required = true };
         var outDir = new Option<string>("--out") { Description = "Run folder: checkpoints/, best/, metrics.jsonl, loss.png, config.json.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in --out (model, optimizer, schedule, data position)." };
         var cmd = new Command("train", "Train a model from a config; resumable after a crash with --resume.");
@@ -21,22 +21,36 @@ public static class TrainCommand
             GlobalOptions.Apply(r);
             NativeHeap.KeepFreedMemory();  // training re-allocates the same large temporaries every step
             var cfg = TrainConfig.Load(r.GetValue(config)!);
+            var runDir = r.GetValue(outDir)!;
+            if (File.Exists(runDir)) throw new BadInputException($"--out '{runDir}' is a file; give the run folder");
+            if (r.GetValue(resume))
+            {
+                var latest = new TrainingCheckpoints(runDir, cfg.Run.KeepLast).Latest();
+                if (latest is null)
+                    Term.Err.WriteLine($"--resume: no checkpoint in {runDir} yet; starting a fresh run");
+                else if (TrainingCheckpoints.StepOf(latest) is var done && done >= cfg.Run.Steps)
+                {
+                    AnsiConsole.MarkupLine($"the run in {Markup.Escape(runDir)} is finished: step {done} of {cfg.Run.Steps} ({Markup.Escape(Path.GetFileName(latest))}); " +
+                        "nothing to train. Raise run.steps in the config to train longer.");
+                    return ExitCodes.Ok;
+                }
+            }
             using var task = TrainingTasks.Create(cfg);
             IReadOnlyList<StepMetrics> history = [];
             Trainer? trainer = null;
-            if (Console.IsOutputRedirected)
+            if (Console.IsErrorRedirected)
             {
-                trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new LineProgress());
+                trainer = new Trainer(cfg, task, runDir, new LineProgress());
                 history = trainer.Run(r.GetValue(resume));
             }
             else
             {
-                AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
+                Term.Err.Progress().AutoClear(false).HideCompleted(false)
                     .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                              new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .Start(ctx =>
                     {
-                        trainer = new Trainer(cfg, task, r.GetValue(outDir)!, new BarProgress(ctx));
+                        trainer = new Trainer(cfg, task, runDir, new BarProgress(ctx));
                         history = trainer.Run(r.GetValue(resume));
                     });
             }
@@ -67,7 +81,7 @@ public static class TrainCommand
             _task.Description = Markup.Escape(Describe(m));
         }
 
-        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+        public void Message(string text) => Term.Err.WriteLine(text);
     }
 
     /// <summary>A line per logged step when the output is a file or a pipe (CI, nohup).</summary>
@@ -77,14 +91,14 @@ public static class TrainCommand
         public void Started(long firstStep, long totalSteps)
         {
             _total = totalSteps;
-            AnsiConsole.MarkupLine($"training steps {firstStep + 1}..{totalSteps}");
+            Term.Err.WriteLine($"training steps {firstStep + 1}..{totalSteps}");
         }
 
         public void Step(StepMetrics m, TimeSpan eta)
         {
-            Console.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
+            Term.Err.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
         }
 
-        public void Message(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+        public void Message(string text) => Term.Err.WriteLine(text);
     }
 }

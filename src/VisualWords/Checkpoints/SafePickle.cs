@@ -73,6 +73,10 @@ public static class SafePickle
         {
             throw new BadInputException($"pickle is malformed: {e.Message}");
         }
+        catch (Exception e) when (e is FormatException or OverflowException)   // a text opcode's number (INT, LONG, PUT, GET) that is not one
+        {
+            throw new BadInputException($"pickle is malformed: {e.Message}");
+        }
     }
 
     sealed class Mark { public static readonly Mark Instance = new(); }
@@ -100,6 +104,7 @@ public static class SafePickle
             if (_marks.Count == 0) throw new BadInputException("pickle is malformed: no MARK");
             var items = new List<object?>(_stack);
             var outer = _marks.Pop();
+            if (outer.Count > items.Count) throw new BadInputException("pickle is malformed: the stack shrank below its MARK");
             _stack.Clear();
             _stack.AddRange(outer);
             items.RemoveRange(0, outer.Count);
@@ -118,13 +123,24 @@ public static class SafePickle
             }
         }
 
+        /// <summary>
+        /// Reads a length-prefixed payload in chunks, so a corrupt length asks for no more memory
+        /// than the stream really holds (BinaryReader.ReadBytes allocates the whole count first).
+        /// </summary>
         byte[] ReadBytes(long n)
         {
             if (n < 0 || n > MaxFrameLength) throw new BadInputException($"pickle is malformed: length {n}");
-            var b = _r.ReadBytes((int)n);
-            if (b.Length != n) throw new EndOfStreamException();
-            return b;
+            if (s.CanSeek && n > s.Length - s.Position) throw new EndOfStreamException();
+            if (n <= Chunk) return Exactly(_r.ReadBytes((int)n), n);
+            using var buffer = new MemoryStream();
+            for (long left = n; left > 0; left -= Chunk)
+                buffer.Write(Exactly(_r.ReadBytes((int)Math.Min(Chunk, left)), Math.Min(Chunk, left)));
+            return buffer.ToArray();
         }
+
+        const int Chunk = 1 << 20;
+
+        static byte[] Exactly(byte[] b, long n) => b.Length == n ? b : throw new EndOfStreamException();
 
         void PushGlobal(string module, string name)
         {

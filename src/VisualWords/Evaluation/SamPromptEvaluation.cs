@@ -3,7 +3,6 @@ using VisualWords.Data;
 using VisualWords.Imaging;
 using VisualWords.Sam;
 using VisualWords.Sam.Amg;
-using VisualWords.Training;
 using static TorchSharp.torch;
 
 namespace VisualWords.Evaluation;
@@ -57,11 +56,11 @@ public static class SamPromptEvaluation
             var labels = torch.ones(masks.Count, 1, dtype: ScalarType.Int64);
             var target = gt.unsqueeze(1);
             var multi = predictor.PredictTorch(coords, labels, multimaskOutput: true, returnLogits: true);
-            var ious = SamLosses.MaskIou(multi.Masks, target);                        // N x 3
+            var ious = SegmentationMetrics.MaskIou(multi.Masks, target);                        // N x 3
             chosen += ious.gather(1, multi.IouPredictions.argmax(1, keepdim: true)).sum().item<float>();
             oracle += ious.max(1).values.sum().item<float>();
             var one = predictor.PredictTorch(coords, labels, multimaskOutput: false, returnLogits: true);
-            single += SamLosses.MaskIou(one.Masks, target).sum().item<float>();
+            single += SegmentationMetrics.MaskIou(one.Masks, target).sum().item<float>();
             objects += masks.Count;
             multi.Dispose();
             one.Dispose();

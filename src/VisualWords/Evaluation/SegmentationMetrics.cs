@@ -30,6 +30,20 @@ public sealed class SegmentationMetrics
 
     public static double Iou(long intersection, long union) => union == 0 ? 1.0 : (double)intersection / union;
 
+    /// <summary>
+    /// IoU of thresholded masks (logits &gt; 0, [..., H, W]) with their targets, per mask; 0 where both
+    /// are empty (a batch score for SAM's validation and training logs, unlike <see cref="Iou"/>'s 1).
+    /// </summary>
+    public static Tensor MaskIou(Tensor logits, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var pred = (logits > 0).to(ScalarType.Float32);
+        var t = targets.expand_as(pred);
+        var inter = (pred * t).sum([-2, -1]);
+        var union = pred.sum([-2, -1]) + t.sum([-2, -1]) - inter;
+        return (inter / union.clamp_min(1)).MoveToOuterDisposeScope();
+    }
+
     public void Add(long intersection, long union)
     {
         if (intersection < 0 || union < intersection) throw new ArgumentException($"bad overlap: intersection {intersection}, union {union}");

@@ -11,13 +11,29 @@ public static class ImageIO
 {
     public const long DefaultMaxPixels = 50_000_000;
 
-    public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels)
+    public static RgbImage Load(string path, long maxPixels = DefaultMaxPixels) => Load(path, 0, maxPixels).Image;
+
+    /// <summary>
+    /// Decodes reduced by the largest integer factor whose longer side is still at least
+    /// <paramref name="minLongSide"/> (0 = full size), averaging blocks. Returns the image and the
+    /// upright size of the full image, which outputs keep.
+    /// </summary>
+    public static (RgbImage Image, int FullWidth, int FullHeight) Load(string path, int minLongSide, long maxPixels = DefaultMaxPixels)
     {
-        if (!File.Exists(path)) throw new BadInputException($"image not found: {path}");
-        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), maxPixels);
+        CheckFile(path);
+        return Decode(File.ReadAllBytes(path), Path.GetFileName(path), minLongSide, maxPixels);
     }
 
-    public static RgbImage Decode(byte[] data, string what = "image", long maxPixels = DefaultMaxPixels)
+    /// <summary>Fails with a clear message when <paramref name="path"/> is a folder or does not exist (before any expensive work).</summary>
+    public static void CheckFile(string path)
+    {
+        if (Directory.Exists(path)) throw new BadInputException($"{path} is a folder, not an image");
+        if (!File.Exists(path)) throw new BadInputException($"image not found: {path}");
+    }
+
+    public static RgbImage Decode(byte[] data, string what = "image", long maxPixels = DefaultMaxPixels) => Decode(data, what, 0, maxPixels).Image;
+
+    public static (RgbImage Image, int FullWidth, int FullHeight) Decode(byte[] data, string what, int minLongSide, long maxPixels = DefaultMaxPixels)
     {
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var result)
@@ -29,19 +45,65 @@ public static class ImageIO
             throw new ImageTooLargeException($"{what}: {info.Width}x{info.Height} = {pixels / 1e6:F1} megapixels exceeds the limit of {maxPixels / 1e6:F1} megapixels");
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
+        if (bitmap.GetPixels() == IntPtr.Zero) throw new BadInputException($"{what}: {info.Width}x{info.Height} is too large to allocate");
         var r = codec.GetPixels(target, bitmap.GetPixels());
         if (r is not (SKCodecResult.Success))
             throw new BadInputException($"{what}: could not decode the image: {Describe(r)}");
-        var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[pixels * 3];
-        for (long i = 0, j = 0; i < pixels; i++, j += 4)
-        {
-            rgb[i * 3] = rgba[(int)j];
-            rgb[i * 3 + 1] = rgba[(int)j + 1];
-            rgb[i * 3 + 2] = rgba[(int)j + 2];
-        }
-        return Orient(new RgbImage(info.Width, info.Height, rgb), codec.EncodedOrigin);
+        int factor = ReductionFactor(Math.Max(info.Width, info.Height), minLongSide);
+        var reduced = BoxReduce(bitmap.GetPixelSpan(), info.Width, info.Height, factor);
+        bool swap = IsTransposing(codec.EncodedOrigin);
+        return (Orient(reduced, codec.EncodedOrigin), swap ? info.Height : info.Width, swap ? info.Width : info.Height);
     }
+
+    /// <summary>The largest integer factor that keeps the longer side at least <paramref name="minLongSide"/> (1 = full size).</summary>
+    static int ReductionFactor(int longSide, int minLongSide) => minLongSide <= 0 ? 1 : Math.Max(1, longSide / minLongSide);
+
+    /// <summary>
+    /// RGBA → RGB, averaging factor×factor blocks (edge blocks average what they cover). Skia's own
+    /// scaled JPEG decode (SKCodec.GetScaledDimensions / GetPixels at a smaller size) crashes the
+    /// process in SkiaSharp 2.88.6 on Linux, so the reduction happens right after a full decode.
+    /// </summary>
+    static RgbImage BoxReduce(ReadOnlySpan<byte> rgba, int width, int height, int factor)
+    {
+        int w = (width + factor - 1) / factor, h = (height + factor - 1) / factor;
+        var rgb = new byte[(long)w * h * 3];
+        if (factor == 1)
+        {
+            for (long i = 0, j = 0; i < (long)w * h; i++, j += 4)
+            {
+                rgb[i * 3] = rgba[(int)j];
+                rgb[i * 3 + 1] = rgba[(int)j + 1];
+                rgb[i * 3 + 2] = rgba[(int)j + 2];
+            }
+            return new RgbImage(w, h, rgb);
+        }
+        var sums = new int[w * 3];
+        var counts = new int[w];
+        for (int by = 0; by < h; by++)
+        {
+            Array.Clear(sums);
+            Array.Clear(counts);
+            for (int y = by * factor; y < Math.Min(height, (by + 1) * factor); y++)
+            {
+                int row = y * width * 4;
+                for (int x = 0; x < width; x++)
+                {
+                    int bx = x / factor, p = row + x * 4;
+                    sums[bx * 3] += rgba[p];
+                    sums[bx * 3 + 1] += rgba[p + 1];
+                    sums[bx * 3 + 2] += rgba[p + 2];
+                    counts[bx]++;
+                }
+            }
+            for (int bx = 0; bx < w; bx++)
+                for (int c = 0; c < 3; c++)
+                    rgb[((long)by * w + bx) * 3 + c] = (byte)((sums[bx * 3 + c] + counts[bx] / 2) / counts[bx]);
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    static bool IsTransposing(SKEncodedOrigin o) =>
+        o is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     static string Describe(SKCodecResult r) => r switch
     {
@@ -55,7 +117,7 @@ public static class ImageIO
     public static RgbImage Orient(RgbImage img, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft) return img;
-        bool swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swap = IsTransposing(origin);
         int w = swap ? img.Height : img.Width, h = swap ? img.Width : img.Height;
         var dst = new byte[img.Pixels.Length];
         for (int y = 0; y < h; y++)
@@ -78,10 +140,16 @@ public static class ImageIO
         return new RgbImage(w, h, dst);
     }
 
-    public static void SavePng(RgbImage img, string path) => WriteFile(EncodePng(img), path);
+    public static void SavePng(RgbImage img, string path) => AtomicFile.Write(path, s => WritePng(img, s));
+
+    /// <summary>Writes a single-channel PNG atomically: 255 where <paramref name="mask"/> is true, else 0.</summary>
+    public static void SaveMaskPng(bool[] mask, int width, int height, string path) =>
+        AtomicFile.Write(path, s => WriteMaskPng(mask, width, height, s));
+
+    public static void WritePng(RgbImage img, Stream output) => output.Write(EncodePng(img));
 
     /// <summary>Writes a single-channel PNG: 255 where <paramref name="mask"/> is true, else 0.</summary>
-    public static void SaveMaskPng(bool[] mask, int width, int height, string path) => WriteFile(EncodeMaskPng(mask, width, height), path);
+    public static void WriteMaskPng(bool[] mask, int width, int height, Stream output) => output.Write(EncodeMaskPng(mask, width, height));
 
     /// <summary>The PNG file bytes of an RGB image.</summary>
     public static byte[] EncodePng(RgbImage img)
@@ -123,12 +191,5 @@ public static class ImageIO
         using var data = image.Encode(SKEncodedImageFormat.Png, 100)
             ?? throw new IOException($"could not encode a {info.Width}x{info.Height} image as PNG");
         return data.ToArray();
-    }
-
-    static void WriteFile(byte[] bytes, string path)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        File.WriteAllBytes(path, bytes);
     }
 }

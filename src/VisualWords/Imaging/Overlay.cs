@@ -5,7 +5,11 @@ namespace VisualWords.Imaging;
 /// <summary>Visualisations: a tinted mask with its contour, and label maps in palette colours.</summary>
 public static class Overlay
 {
-    /// <summary>Tints the mask area with <paramref name="color"/> and draws its 1-px contour in full colour.</summary>
+    /// <summary>
+    /// Tints the mask area with <paramref name="color"/> and draws its 1-px inner contour in black or
+    /// white, whichever contrasts more with the pixel under it, so the outline stays visible whatever
+    /// the object's colour (a blue object under a blue tint included).
+    /// </summary>
     public static RgbImage MaskOverlay(RgbImage img, Tensor mask, (byte R, byte G, byte B) color, float alpha = 0.5f)
     {
         CheckSize(img, mask);
@@ -14,8 +18,36 @@ public static class Overlay
         var colorT = tensor(new float[] { color.R, color.G, color.B }).view(1, 1, 3);
         var blended = Tint(img, m, colorT, alpha);
         var edge = Boundary(m.to(ScalarType.Int64)).logical_and(m);
-        var outImg = where(edge.unsqueeze(-1), colorT.expand_as(blended), blended);
+        var luma = (blended * tensor(new float[] { 0.299f, 0.587f, 0.114f }).view(1, 1, 3)).sum(-1, keepdim: true);
+        var contrast = where(luma < 128f, full_like(blended, 255f), zeros_like(blended));
+        var outImg = where(edge.unsqueeze(-1), contrast, blended);
         return ImageTensors.FromHWC(outImg);
+    }
+
+    /// <summary>
+    /// Marks prompt points: a disc in green (foreground) or red (background) with a black-and-white
+    /// ring, radius about 1/60 of the shorter side (at least 3 px), so it shows on any background.
+    /// </summary>
+    public static RgbImage PromptPoints(RgbImage img, IEnumerable<(double X, double Y, bool Foreground)> points)
+    {
+        var px = (byte[])img.Pixels.Clone();
+        int r = Math.Max(3, Math.Min(img.Width, img.Height) / 60);
+        foreach (var (x, y, fg) in points)
+        {
+            var fill = fg ? ((byte)40, (byte)220, (byte)60) : ((byte)230, (byte)30, (byte)30);
+            int cx = (int)Math.Round(x), cy = (int)Math.Round(y);
+            for (int yy = cy - r - 2; yy <= cy + r + 2; yy++)
+                for (int xx = cx - r - 2; xx <= cx + r + 2; xx++)
+                {
+                    if (xx < 0 || yy < 0 || xx >= img.Width || yy >= img.Height) continue;
+                    double d = Math.Sqrt((xx - cx) * (xx - cx) + (yy - cy) * (yy - cy));
+                    (byte, byte, byte)? c = d <= r ? fill : d <= r + 1 ? (255, 255, 255) : d <= r + 2 ? (0, 0, 0) : null;
+                    if (c is not { } rgb) continue;
+                    int i = (yy * img.Width + xx) * 3;
+                    (px[i], px[i + 1], px[i + 2]) = rgb;
+                }
+        }
+        return new RgbImage(img.Width, img.Height, px);
     }
 
     /// <summary>Colours each label (int64 [H, W], 0..R-1) with <see cref="Palette"/> and draws region boundaries in white.</summary>

@@ -62,6 +62,9 @@ public abstract class TextTokenizer
     public int IdOf(string specialToken) => TryIdOf(specialToken)
         ?? throw new BadInputException($"the tokenizer has no special token '{specialToken}' (add it first)");
 
+    /// <summary>Words of <paramref name="text"/> outside the vocabulary (a closed-vocabulary tokenizer maps them to &lt;unk&gt;); none for subword tokenizers.</summary>
+    public virtual IReadOnlyList<string> UnknownWords(string text) => [];
+
     /// <summary>Token ids of <paramref name="text"/>, with BOS first when <paramref name="addBos"/>.</summary>
     public IReadOnlyList<int> Encode(string text, bool addBos = true)
     {

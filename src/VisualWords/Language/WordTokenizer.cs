@@ -55,6 +55,9 @@ public sealed partial class WordTokenizer : TextTokenizer
 
     static IEnumerable<string> Words(string text) => WordPattern().Matches(text.ToLowerInvariant()).Select(m => m.Value);
 
+    public override IReadOnlyList<string> UnknownWords(string text) =>
+        Words(text).Where(w => !_ids.ContainsKey(w)).Distinct().ToList();
+
     protected override IReadOnlyList<int> EncodePlain(string text) =>
         Words(text).Select(w => _ids.TryGetValue(w, out var id) ? id : UnkId).ToList();
 

@@ -21,6 +21,12 @@ public static class ResizeLongestSide
     public static RgbImage ApplyImage(RgbImage image, int longSide)
     {
         var (h, w) = GetPreprocessShape(image.Height, image.Width, longSide);
+        if (h == 0 || w == 0)
+        {
+            int ratio = Math.Max(image.Width, image.Height) / Math.Min(image.Width, image.Height);
+            throw new BadInputException($"the image is too thin (one side is {ratio} times the other): at the model's {longSide} px " +
+                $"its shorter side would be 0 px; the sides may differ by a factor of at most {2 * longSide - 1}");
+        }
         return PilBilinear.Resize(image, w, h);
     }
 

@@ -15,7 +15,9 @@ public static class SuperpixelFile
 
     public static void Save(string path, Content c) => AtomicFile.WriteAllText(path, ToJson(c));
 
-    public static string ToJson(Content c)
+    /// <param name="labelMap">Include the label map (label_runs): the precompute files do; the CLI's
+    /// <c>superpixels --json</c> summary leaves it out (its overlay PNG shows the regions).</param>
+    public static string ToJson(Content c, bool labelMap = true)
     {
         var p = c.Partition;
         using var ms = new MemoryStream();
@@ -30,6 +32,12 @@ public static class SuperpixelFile
             w.WriteNumber("masks", c.MaskCount);
             w.WritePropertyName("regions");
             WriteRegions(w, p.Regions);
+            if (!labelMap)
+            {
+                w.WriteEndObject();
+                w.Flush();
+                return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+            }
             w.WritePropertyName("label_runs");
             w.WriteStartArray();
             int i = 0;
@@ -47,8 +55,8 @@ public static class SuperpixelFile
         return System.Text.Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>Region records as a JSON array (also the CLI's --json output).</summary>
-    public static void WriteRegions(Utf8JsonWriter w, IReadOnlyList<SuperpixelRegion> regions)
+    /// <summary>Region records as a JSON array.</summary>
+    static void WriteRegions(Utf8JsonWriter w, IReadOnlyList<SuperpixelRegion> regions)
     {
         w.WriteStartArray();
         foreach (var r in regions)

@@ -33,6 +33,9 @@ public interface ITrainingTask : IDisposable
     /// <summary>Validation score, higher is better (null: no validation set).</summary>
     double? Validate();
 
+    /// <summary>What <see cref="Validate"/> measures, as logs name it ("val gIoU", "val point mIoU").</summary>
+    string ValidationMetric => "validation score";
+
     /// <summary>
     /// Writes whatever, next to model.safetensors, makes a checkpoint folder usable on its own
     /// (e.g. the segmenter's visualwords.json and tokenizer). Called for every checkpoint and best/.

@@ -38,15 +38,4 @@ public static class SamLosses
         var den = p.sum([-2, -1]) + targets.sum([-2, -1]) + 1;
         return (1 - num / den).MoveToOuterDisposeScope();
     }
-
-    /// <summary>IoU of the thresholded masks (logits &gt; 0) with the targets; 0 where both are empty.</summary>
-    public static Tensor MaskIou(Tensor logits, Tensor targets)
-    {
-        using var scope = torch.NewDisposeScope();
-        var pred = (logits > 0).to(ScalarType.Float32);
-        var t = targets.expand_as(pred);
-        var inter = (pred * t).sum([-2, -1]);
-        var union = pred.sum([-2, -1]) + t.sum([-2, -1]) - inter;
-        return (inter / union.clamp_min(1)).MoveToOuterDisposeScope();
-    }
 }

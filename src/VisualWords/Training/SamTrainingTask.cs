@@ -73,13 +73,13 @@ public sealed class SamTrainingTask : ITrainingTask
             throw new BadInputException($"config: data.image_size {size} differs from the input size {samConfig.ImageSize} of SAM '{samConfig.Name}'");
         _seed = config.Run.Seed;
 
-        var dataset = ReferDataset.Open(_data.Dir);
+        var dataset = ReferDataset.Open(config.ResolvePath(_data.Dir));
         var train = InstanceImage.OfSplit(dataset, _data.Split);
         _train = new SamTrainingImages(train, samConfig.ImageSize, _data.CacheImages);
         _val = _data.ValSplit is { } vs ? InstanceImage.OfSplit(dataset, vs).Take(_data.ValImages).ToList() : [];
 
         torch.manual_seed(config.Run.Seed);  // the initial weights are a function of the seed too
-        _model = modelSection.Init is { } init ? SamModel.FromCheckpoint(samConfig, init) : new SamModel(samConfig);
+        _model = modelSection.Init is { } init ? SamModel.FromCheckpoint(samConfig, config.ResolvePath(init)) : new SamModel(samConfig);
         TrainableParameters = _model.parameters().ToList();
     }
 
@@ -97,7 +97,7 @@ public sealed class SamTrainingTask : ITrainingTask
         }
         catch (JsonException e)
         {
-            throw new BadInputException($"config: model.sam: {e.Message}");
+            throw new BadInputException($"config: model.sam: {JsonErrors.Describe(e)}");
         }
     }
 
@@ -174,7 +174,7 @@ public sealed class SamTrainingTask : ITrainingTask
             maskLosses.Add(combined.gather(1, pick));
             focal.Add(f.gather(1, pick).detach());
             dice.Add(d.gather(1, pick).detach());
-            var iou = SamLosses.MaskIou(masks.detach(), target);
+            var iou = SegmentationMetrics.MaskIou(masks.detach(), target);
             actual.Add(iou.gather(1, pick));
             // Every output's IoU prediction learns, so everything mode can rank all three.
             iouLosses.Add((iouPred - iou).pow(2).mean([1]));
@@ -192,6 +192,8 @@ public sealed class SamTrainingTask : ITrainingTask
         };
         return new LossParts(total, parts, b.Images.Count);
     }
+
+    public string ValidationMetric => "val point mIoU";
 
     /// <summary>Mean IoU of single-click (most interior pixel) masks on the first val images.</summary>
     public double? Validate() =>

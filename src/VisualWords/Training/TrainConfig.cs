@@ -19,6 +19,19 @@ public sealed record TrainConfig
     public OptimConfig Optim { get; init; } = new();
     public RunConfig Run { get; init; } = new();
 
+    /// <summary>
+    /// The folder of the config file (null when parsed from text): relative paths in the config
+    /// (<c>init</c>, <c>init_sam</c>, <c>dataset</c>, <c>data.dir</c>) mean paths beside the config,
+    /// whatever folder the command runs in. Tasks resolve them with <see cref="ResolvePath"/>.
+    /// </summary>
+    [JsonIgnore]
+    public string? BaseDirectory { get; init; }
+
+    /// <summary>A path from the config, made absolute against <see cref="BaseDirectory"/> (null stays null).</summary>
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(path))]
+    public string? ResolvePath(string? path) =>
+        path is null || path.Length == 0 || Path.IsPathRooted(path) || BaseDirectory is null ? path : Path.GetFullPath(Path.Combine(BaseDirectory, path));
+
     static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -32,8 +45,9 @@ public sealed record TrainConfig
 
     public static TrainConfig Load(string path)
     {
+        if (Directory.Exists(path)) throw new BadInputException($"config {path} is a folder; give the JSON file");
         if (!File.Exists(path)) throw new BadInputException($"config not found: {path}");
-        return Parse(File.ReadAllText(path), Path.GetFileName(path));
+        return Parse(File.ReadAllText(path), Path.GetFileName(path)) with { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) };
     }
 
     public static TrainConfig Parse(string json, string what = "config")
@@ -45,7 +59,7 @@ public sealed record TrainConfig
         }
         catch (JsonException e)
         {
-            throw new BadInputException($"{what}: {e.Message}");
+            throw new BadInputException($"{what}: {JsonErrors.Describe(e)}");
         }
         if (c == null) throw new BadInputException($"{what}: empty config");
         c.Validate(what);
@@ -75,7 +89,7 @@ public sealed record TrainConfig
         }
         catch (JsonException e)
         {
-            throw new BadInputException($"config: {name} section: {e.Message}");
+            throw new BadInputException($"config: {name} section: {JsonErrors.Describe(e)}");
         }
     }
 

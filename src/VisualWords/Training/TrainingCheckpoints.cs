@@ -68,6 +68,20 @@ public sealed class TrainingCheckpoints(string outDir, int keepLast, Action<stri
             .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
     }
 
+    /// <summary>The step a checkpoint folder was written after (from its trainer.json).</summary>
+    public static long StepOf(string dir)
+    {
+        try
+        {
+            return (JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(dir, "trainer.json")))
+                ?? throw new BadInputException($"{dir}: trainer.json is empty")).Step;
+        }
+        catch (JsonException e)
+        {
+            throw new BadInputException($"{dir}/trainer.json: {JsonErrors.Describe(e)}");
+        }
+    }
+
     public static TrainerState Restore(string dir, nn.Module model, optim.Optimizer optimizer)
     {
         using (var sd = Checkpoint.Load(Path.Combine(dir, "model.safetensors")))

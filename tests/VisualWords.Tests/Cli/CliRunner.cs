@@ -21,12 +21,8 @@ public static class CliRunner
             var (so, se) = (new StringWriter(), new StringWriter());
             Console.SetOut(so);
             Console.SetError(se);
-            Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
-            {
-                Out = new Spectre.Console.AnsiConsoleOutput(so),
-                Ansi = Spectre.Console.AnsiSupport.No,
-                ColorSystem = Spectre.Console.ColorSystemSupport.NoColors,
-            });
+            // The same console set-up as the real process (Term), on the captured writers.
+            Spectre.Console.AnsiConsole.Console = Term.Create(so);
             try
             {
                 int code = VisualWords.Cli.Cli.Run(CliApp.Build(), args);

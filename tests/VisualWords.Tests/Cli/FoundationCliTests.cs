@@ -29,7 +29,7 @@ public class FoundationCliTests
     [Fact]
     public void Checkpoint_inspect_lists_keys_as_json()
     {
-        var (code, output, _) = CliRunner.Run("checkpoint", "inspect", Fixtures.Path("checkpoints", "tiny_nested.pth"), "--json");
+        var (code, output, _) = CliRunner.Run("checkpoint", "inspect", Fixtures.Path("checkpoints", "tiny_nested.pth"), "--json", "-");
         Assert.Equal(0, code);
         var doc = JsonDocument.Parse(output).RootElement;
         Assert.Equal("TorchZip", doc.GetProperty("format").GetString());

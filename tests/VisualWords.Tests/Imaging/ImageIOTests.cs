@@ -96,7 +96,17 @@ public class ImageIOTests
         mask[1.., 1..] = tensor(true);
         var o = Overlay.MaskOverlay(img, mask, (200, 0, 0), alpha: 0.5f);
         Assert.Equal((0, 0, 0), ((int)o[0, 0].R, (int)o[0, 0].G, (int)o[0, 0].B));
-        Assert.Equal(200, o[1, 1].R); // contour pixel in full colour
+        Assert.Equal((255, 255, 255), ((int)o[1, 1].R, (int)o[1, 1].G, (int)o[1, 1].B)); // contour: white over a dark pixel
+        Assert.Equal(100, o[2, 2].R);   // inside: tinted
+        var bright = new RgbImage(4, 4, Enumerable.Repeat((byte)250, 48).ToArray());
+        var ob = Overlay.MaskOverlay(bright, mask, (250, 250, 250), alpha: 0.5f);
+        Assert.Equal((0, 0, 0), ((int)ob[1, 1].R, (int)ob[1, 1].G, (int)ob[1, 1].B)); // black over a bright pixel of the mask's own colour
+        var marked = Overlay.PromptPoints(bright, [(10.0, 10.0, true)]);
+        Assert.Equal(bright.Pixels, marked.Pixels);   // a point outside the image draws nothing
+        var big = new RgbImage(40, 40, new byte[40 * 40 * 3]);
+        var pts = Overlay.PromptPoints(big, [(10.0, 10.0, true), (30.0, 30.0, false)]);
+        Assert.Equal((40, 220, 60), ((int)pts[10, 10].R, (int)pts[10, 10].G, (int)pts[10, 10].B));
+        Assert.Equal((230, 30, 30), ((int)pts[30, 30].R, (int)pts[30, 30].G, (int)pts[30, 30].B));
 
         using var labels = tensor(new long[] { 0, 0, 1, 1, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2 }).view(4, 4);
         var l = Overlay.LabelOverlay(img, labels, alpha: 1f);

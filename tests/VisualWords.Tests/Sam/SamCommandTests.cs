@@ -31,7 +31,7 @@ public class SamCommandTests
             int best = doc.RootElement.GetProperty("best_index").GetInt32();
             Assert.Equal(ious.Max(), ious[best]);
             Assert.Equal(m.LongCount(b => b), doc.RootElement.GetProperty("mask_pixels").GetInt64());
-            Assert.True(doc.RootElement.GetProperty("timings_s").GetProperty("encoder").GetDouble() > 0);
+            Assert.True(doc.RootElement.GetProperty("timings_ms").GetProperty("encoder").GetDouble() > 0);
             Assert.Equal((360, 240), (ImageIO.Load(overlay).Width, ImageIO.Load(overlay).Height));
         }
         finally

@@ -84,6 +84,33 @@ public class PrecomputeTests : IDisposable
     }
 
     [Fact]
+    public void An_unreadable_image_is_recorded_and_a_corrupt_result_is_computed_again()
+    {
+        var plan = Plan();
+        var outDir = Path.Combine(_root, "failing");
+        var broken = Path.Combine(Images, plan.Images[4]);
+        var good = File.ReadAllBytes(broken);
+        File.WriteAllBytes(broken, good[..40]);   // truncated PNG
+        var first = Precompute.RunShard(plan, 0, 1, outDir, Compute);
+        Assert.Equal((6, 1), (first.Computed, first.Failed));
+        var failure = Assert.Single(Precompute.ReadFailures(outDir));
+        Assert.Equal(plan.Images[4], failure.Image);
+        Assert.Contains("truncated", failure.Error);
+        Assert.True(File.Exists(Path.Combine(outDir, "failed.jsonl")));
+        var merge = Assert.Throws<BadInputException>(() => Precompute.Merge(outDir));
+        Assert.Contains("could not be read", merge.Message);
+
+        File.WriteAllBytes(broken, good);
+        var corrupt = PrecomputePlan.OutputPath(outDir, plan.Images[2]);
+        File.WriteAllText(corrupt, File.ReadAllText(corrupt)[..50]);   // cut by a full disk, say
+        var second = Precompute.RunShard(plan, 0, 1, outDir, Compute);
+        Assert.Equal(new PrecomputeShardResult(7, 2, 5, 0, Recomputed: 1, Failed: 0), second);
+        Assert.False(File.Exists(Path.Combine(outDir, "failed.jsonl")));
+        Precompute.Merge(outDir);
+        Assert.Equal(plan.Images[2], SuperpixelFile.Load(corrupt).Image);
+    }
+
+    [Fact]
     public void MergeNamesMissingImagesAndPlansCannotMix()
     {
         var plan = Plan();

@@ -97,6 +97,7 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
         task.Model.eval();
         var score = task.Validate();
         Assert.NotNull(score);
+        Assert.Equal("val point mIoU", task.ValidationMetric);
         Assert.InRange(score!.Value, 0.0, 1.0);
         Assert.True(File.Exists(Path.Combine(dir.Path, "best", "model.safetensors")));
 
@@ -113,6 +114,47 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
             new VisualWords.Sam.Amg.AutomaticMaskGeneratorConfig { PointsPerSide = 4, PredIouThresh = 0, StabilityScoreThresh = 0 });
         Assert.Equal(objects, everything.Objects);
         Assert.InRange(everything.Recall50, 0.0, 1.0);
+    }
+
+    [Fact]
+    public void Config_paths_are_relative_to_the_config_file_and_resume_says_fresh_or_finished()
+    {
+        using var dir = Fixtures.TempDir();
+        var configDir = Directory.CreateDirectory(Path.Combine(dir.Path, "configs")).FullName;
+        var relative = Path.GetRelativePath(configDir, _world.Path);
+        Assert.False(Path.IsPathRooted(relative));
+        var configPath = Path.Combine(configDir, "sam.json");
+        File.WriteAllText(configPath, $$"""
+            { "model": { "kind": "sam", "sam": {{TinySam}} },
+              "data": { "dir": "{{relative}}", "split": "train", "val_split": null, "batch_images": 1 },
+              "optim": { "lr": 0.003, "warmup_steps": 0 },
+              "run": { "steps": 2, "seed": 11, "checkpoint_every": 1, "workers": 0 } }
+            """);
+        Assert.Equal(_world.Path, TrainConfig.Load(configPath).ResolvePath(relative));
+
+        var run = Path.Combine(dir.Path, "run");
+        var (code, _, err) = VisualWords.Tests.Cli.CliRunner.Run("train", "--threads", "1", "--config", configPath, "--out", run, "--resume");
+        Assert.True(code == 0, err);
+        Assert.Contains("starting a fresh run", err);
+        string output;
+        (code, output, err) = VisualWords.Tests.Cli.CliRunner.Run("train", "--threads", "1", "--config", configPath, "--out", run, "--resume");
+        Assert.True(code == 0, err);
+        Assert.Contains("is finished: step 2 of 2", output);
+    }
+
+    [Fact]
+    public void Config_errors_name_the_place_not_dotnet_types()
+    {
+        var steps = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "run": { "steps": "many" } }""")).Message;
+        Assert.Contains("$.run.steps", steps);
+        Assert.Contains("expected an integer", steps);
+        var run = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "run": 5 }""")).Message;
+        Assert.Contains("$.run", run);
+        Assert.Contains("expected an object", run);
+        var schedule = Assert.Throws<BadInputException>(() => TrainConfig.Parse("""{ "optim": { "schedule": "zigzag" } }""")).Message;
+        Assert.Contains("cosine", schedule);
+        foreach (var m in new[] { steps, run, schedule }) Assert.DoesNotContain("System.", m);
+        foreach (var m in new[] { steps, run, schedule }) Assert.DoesNotContain("VisualWords.", m);
     }
 
     [Fact]
@@ -172,8 +214,8 @@ public sealed class SamTrainingTaskTests : IClassFixture<SamTrainingTaskTests.Ti
         var right = (target * 2 - 1) * 20;
         Assert.True(SamLosses.Focal(right, target).item<float>() < 1e-6);
         Assert.True(SamLosses.Dice(right, target).item<float>() < 1e-3);
-        Assert.Equal(1f, SamLosses.MaskIou(right, target).item<float>());
-        Assert.Equal(0f, SamLosses.MaskIou(-right, target).item<float>());
+        Assert.Equal(1f, SegmentationMetrics.MaskIou(right, target).item<float>());
+        Assert.Equal(0f, SegmentationMetrics.MaskIou(-right, target).item<float>());
         Assert.True(SamLosses.Focal(-right, target).item<float>() > 1);
     }
 

@@ -35,10 +35,10 @@ public static class MaskRecordJson
             w.WriteEndObject();
             w.WriteNumber("area", r.Area);
             Numbers(w, "bbox", r.Bbox.Select(v => (double)v));
-            w.WriteNumber("predicted_iou", r.PredictedIou);
+            Number(w, "predicted_iou", r.PredictedIou);
             w.WritePropertyName("point_coords");
             w.WriteStartArray(); Numbers(w, null, r.PointCoords); w.WriteEndArray();
-            w.WriteNumber("stability_score", r.StabilityScore);
+            Number(w, "stability_score", r.StabilityScore);
             Numbers(w, "crop_box", r.CropBox.Select(v => (double)v));
             w.WriteEndObject();
         }
@@ -57,7 +57,15 @@ public static class MaskRecordJson
     {
         if (name is not null) w.WritePropertyName(name);
         w.WriteStartArray();
-        foreach (var v in values) w.WriteNumberValue(v);
+        foreach (var v in values)
+            if (double.IsFinite(v)) w.WriteNumberValue(v); else w.WriteNullValue();
         w.WriteEndArray();
+    }
+
+    /// <summary>JSON has no NaN or infinity (a flat image's stability score is 0/0): they are written as null.</summary>
+    static void Number(Utf8JsonWriter w, string name, double value)
+    {
+        if (double.IsFinite(value)) w.WriteNumber(name, value);
+        else w.WriteNull(name);
     }
 }

@@ -34,9 +34,12 @@ public sealed record MaskRle(int Height, int Width, long[] Counts)
         using var scope = NewDisposeScope();
         var flat = masks.to(ScalarType.Bool).permute(0, 2, 1).reshape(b, n);
         var first = flat[.., 0].cpu().data<bool>().ToArray();
-        long[] change = n > 1
-            ? flat[.., 1..].logical_xor(flat[.., ..^1]).nonzero().cpu().contiguous().data<long>().ToArray()
-            : [];
+        long[] change = [];
+        if (n > 1)
+        {
+            var boundaries = flat[.., 1..].logical_xor(flat[.., ..^1]).nonzero();
+            if (boundaries.numel() > 0) change = boundaries.cpu().contiguous().data<long>().ToArray();   // no run boundary at all: data<> of an empty tensor throws
+        }
         int k = 0;
         for (int i = 0; i < b; i++)
         {

@@ -30,6 +30,7 @@ public static class ReferRefsReader
             else throw new BadInputException($"refs file must be .p (pickle) or .json: {path}");
         }
         catch (JsonException e) { throw new BadInputException($"{path}: not valid JSON ({e.Message})"); }
+        catch (InvalidOperationException e) { throw new BadInputException($"{path}: not valid JSON ({e.Message})"); }   // a string that is not UTF-8
         catch (BadInputException e) when (!e.Message.StartsWith(path)) { throw new BadInputException($"{path}: {e.Message}", e); }
 
         if (plain is not List<object?> list) throw new BadInputException($"{path}: expected a list of refs, got {Describe(plain)}");

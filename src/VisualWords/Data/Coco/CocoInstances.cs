@@ -56,7 +56,8 @@ public sealed class CocoInstances
         var annotations = new Dictionary<long, CocoAnnotation>();
         foreach (var a in root.GetProperty("annotations").EnumerateArray())
         {
-            var extra = a.EnumerateObject().Where(p => !CocoAnnotationKeys.Contains(p.Name)).ToDictionary(p => p.Name, p => p.Value);
+            var extra = new Dictionary<string, JsonElement>();
+            foreach (var p in a.EnumerateObject().Where(p => !CocoAnnotationKeys.Contains(p.Name))) extra[p.Name] = p.Value;   // a repeated key: the last wins, as in Python's json
             var ann = new CocoAnnotation(a.GetProperty("id").GetInt64(), a.GetProperty("image_id").GetInt64(),
                 a.GetProperty("category_id").GetInt64(), a.GetProperty("segmentation"),
                 a.TryGetProperty("area", out var area) ? area.GetDouble() : double.NaN,
