@@ -98,7 +98,7 @@ public sealed record VisualWordsConfig
         }
         catch (JsonException ex)
         {
-            throw new BadInputException($"{what}: {ex.Message}");
+            throw new BadInputException($"{what}: {JsonErrors.Describe(ex)}");
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         if (_data.BatchSize < 1) throw new BadInputException("data.batch_size must be >= 1");
         _seed = config.Run.Seed;
         _accumulation = config.Optim.GradAccumulation;
-        _dataset = ReferDataset.Open(_data.Dataset);
+        _dataset = ReferDataset.Open(config.ResolvePath(_data.Dataset)!);
         _train = _dataset.Samples(_data.TrainSplit).Samples;
         _val = _dataset.Samples(_data.ValSplit).Samples.Take(_data.ValSamples).ToList();
         if (_train.Count == 0) throw new BadInputException($"{_data.Dataset}: split '{_data.TrainSplit}' has no samples");
@@ -72,7 +72,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         manual_seed(config.Run.Seed);
         if (_modelSection.Init is { } init)
         {
-            Segmenter = SegmenterFolder.Load(init);
+            Segmenter = SegmenterFolder.Load(config.ResolvePath(init)!);
         }
         else
         {
@@ -82,7 +82,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
             Segmenter = new VisualWordsModel(vw, tokenizer);
             if (_modelSection.InitSam is { } samPath)
             {
-                using var sd = Checkpoint.Load(samPath);
+                using var sd = Checkpoint.Load(config.ResolvePath(samPath)!);
                 StateDictLoader.LoadInto(Segmenter.visual_model, sd);
             }
             Segmenter.CopySamIntoWordsSam();
@@ -229,7 +229,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     }
 
     /// <summary>The validation metric's name in logs.</summary>
-    public string ValidationMetric => "gIoU";
+    public string ValidationMetric => "val gIoU";
 
     /// <summary>gIoU on the first val samples: [SEG] teacher-forced, masks as the model's <c>mask_from</c> makes them, at the original size.</summary>
     public double? Validate()

@@ -55,6 +55,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             throw new BadInputException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out");
         }
         var history = ReadMetrics(start);
+        var validation = new List<(long Step, double Score)>();
         WriteMetrics(history);
 
         long end = Math.Min(config.Run.Steps, StopAfterStep ?? long.MaxValue);
@@ -111,7 +112,8 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
                 task.SetTrainMode();
                 if (score is double s)
                 {
-                    progress?.Message($"step {step + 1}: validation {s:F4}");
+                    progress?.Message($"step {step + 1}: {task.ValidationMetric} {s:F4}");
+                    validation.Add((step + 1, s));
                     if (best == null || s > best)
                     {
                         (best, bestStep) = (s, step + 1);
@@ -122,7 +124,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             if ((step + 1) % config.Run.CheckpointEvery == 0 || step + 1 == end)
                 ckpt.Save(step + 1, task.Model, optimizer, new TrainerState(step + 1, best, bestStep, config.ToJson()));
         }
-        LossCurve.Save(history, LossCurvePath);
+        LossCurve.Save(history, LossCurvePath, validation: validation, validationName: task.ValidationMetric);
         return history;
     }
 
