@@ -303,7 +303,7 @@ public sealed class VisualWordsModel : nn.Module
                 ? VisualWordGrounding.Choose(s[i, ..img.Regions].cpu().contiguous().data<float>().ToArray())
                 : [];
             if (from == "words" && decoded.WordScores is not null)
-                masks[i] = img.Labels.unsqueeze(-1).eq(tensor(words[i].Select(w => (long)w).ToArray())).any(-1);
+                masks[i] = img.Labels.unsqueeze(-1).eq(tensor(words[i].Select(w => (long)w).ToArray(), device: img.Labels.device)).any(-1);
             else
                 masks[i] = Postprocess(decoded.MaskLogits[i].unsqueeze(0).unsqueeze(0), img.InputSize, img.OriginalSize)[0] > 0;
         }
