@@ -51,13 +51,18 @@ public class ServerBrowserTests
         var apiMask = JsonDocument.Parse(await api.Content.ReadAsStringAsync()).RootElement.GetProperty("results")[0].GetProperty("mask_png").GetString();
         Assert.Equal(apiMask, shown);
 
-        // ... and paints it: every mask pixel (at the display scale) is tinted or outlined, and
-        // only the outer contour line lies outside it. Whether the mask is the right object is the
-        // model's business: the shipped ShapesWorld model is weak on this scene (IoU 0.2 with the red
-        // hexagon's pixels, found by colour, on 2026-12-02), so this test checks the page, not it.
+        // ... that mask covers the named object (the red hexagon's pixels, found by colour) ...
         var mask = MaskFromDataUrl(shown);
         long area = mask.LongCount(m => m);
         Assert.True(area > 0, "the model returned an empty mask");
+        var scene = ImageIO.Load(Fixtures.Path("shapes", "scene.png"));
+        var red = Enumerable.Range(0, scene.Width * scene.Height)
+            .Select(p => scene.Pixels[3 * p] > 170 && scene.Pixels[3 * p + 1] < 90 && scene.Pixels[3 * p + 2] < 90).ToArray();
+        long inter = red.Zip(mask).LongCount(t => t.First && t.Second), union = red.Zip(mask).LongCount(t => t.First || t.Second);
+        Assert.True(inter >= 0.5 * union, $"the mask for 'the red hexagon' has IoU {(double)inter / union:F2} with the hexagon");
+
+        // ... and the page paints it: every mask pixel (at the display scale) is tinted or outlined,
+        // and only the outer contour line lies outside it.
         var canvas = await page.EvaluateAsync<long[]>(@"() => {
             const c = document.getElementById('overlay');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
