@@ -83,8 +83,7 @@ public sealed class ImageSession : IDisposable
         if (m.grounding is not null)
         {
             // Grounding's keys: the prefix's output states at the visual words, and the words' tokens.
-            var positions = packed.VisualMask[0].narrow(0, 0, _prefixLength).nonzero().squeeze(1);
-            _wordStates = scope.MoveToOuter(hidden[0].index_select(0, positions).unsqueeze(0));
+            _wordStates = scope.MoveToOuter(VisualWordsModel.WordStates(hidden, packed, visual));
             _wordTokens = scope.MoveToOuter(visual.Tokens.clone());
             _wordDescriptors = visual.Descriptors is null ? null : scope.MoveToOuter(visual.Descriptors.clone());
         }

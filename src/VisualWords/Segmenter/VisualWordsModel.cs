@@ -201,23 +201,38 @@ public sealed class VisualWordsModel : nn.Module
     public static GroundingInputs GroundingInputs(Tensor hidden, PackedBatch packed, VisualTokens visual)
     {
         using var scope = NewDisposeScope();
-        long b = hidden.shape[0], n = visual.Tokens.shape[1], c = hidden.shape[2];
-        var rows = new Tensor[b];
+        long b = hidden.shape[0];
         int q = Enumerable.Range(0, (int)b).Max(i => packed.AnswerStart[i] - packed.ImageEnd[i]);
         var questions = new Tensor[b];
         var mask = zeros(b, q, device: hidden.device);
         for (int i = 0; i < b; i++)
         {
-            var positions = packed.VisualMask[i].nonzero().squeeze(1).to(hidden.device);
-            var states = hidden[i].index_select(0, positions);
-            rows[i] = nn.functional.pad(states, [0, 0, 0, n - states.shape[0]]);
             int len = packed.AnswerStart[i] - packed.ImageEnd[i];
             questions[i] = nn.functional.pad(hidden[i].narrow(0, packed.ImageEnd[i], len), [0, 0, 0, q - len]);
             mask[i, ..len] = 1;
         }
-        var g = new GroundingInputs(stack(rows).reshape(b, n, c), visual.Tokens, stack(questions), mask, visual.Descriptors);
+        var g = new GroundingInputs(WordStates(hidden, packed, visual), visual.Tokens, stack(questions), mask, visual.Descriptors);
         scope.MoveToOuter(g.WordStates, g.Question, g.QuestionMask);
         return g;
+    }
+
+    /// <summary>
+    /// The LLM output states at each row's visual words, B x N x C, zero-padded to the batch's most
+    /// words. <paramref name="hidden"/> may stop at the image's end (a session's cached prefix):
+    /// every visual position lies before it.
+    /// </summary>
+    public static Tensor WordStates(Tensor hidden, PackedBatch packed, VisualTokens visual)
+    {
+        using var scope = NewDisposeScope();
+        long b = hidden.shape[0], n = visual.Tokens.shape[1], c = hidden.shape[2];
+        var rows = new Tensor[b];
+        for (int i = 0; i < b; i++)
+        {
+            var positions = packed.VisualMask[i].nonzero().squeeze(1).to(hidden.device);
+            var states = hidden[i].index_select(0, positions);
+            rows[i] = nn.functional.pad(states, [0, 0, 0, n - states.shape[0]]);
+        }
+        return scope.MoveToOuter(stack(rows).reshape(b, n, c));
     }
 
     // ── from [SEG] to masks ────────────────────────────────────────────────────────────────────
