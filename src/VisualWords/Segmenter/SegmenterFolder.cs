@@ -15,10 +15,12 @@ public static class SegmenterFolder
     public const string SentencePieceFile = "tokenizer.model";
     public const string WeightsFile = "model.safetensors";
 
-    public static VisualWordsModel Load(string dir)
+    /// <summary>Loads a model folder; <paramref name="configOverrides"/> replaces top-level keys of its
+    /// visualwords.json (e.g. the training switches when fine-tuning) — the weights must still load strictly.</summary>
+    public static VisualWordsModel Load(string dir, System.Text.Json.JsonElement? configOverrides = null)
     {
         if (!Directory.Exists(dir)) throw new BadInputException($"model folder not found: {dir}");
-        var config = VisualWordsConfig.Load(Path.Combine(dir, ConfigFile));
+        var config = VisualWordsConfig.Load(Path.Combine(dir, ConfigFile), configOverrides);
         var tokenizer = LoadTokenizer(config, dir);
         var model = new VisualWordsModel(config, tokenizer);
         try

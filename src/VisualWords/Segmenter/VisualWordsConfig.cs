@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using VisualWords.Language;
 using VisualWords.Projectors;
@@ -102,11 +103,19 @@ public sealed record VisualWordsConfig
         }
     }
 
-    public static VisualWordsConfig Load(string path)
+    /// <summary>Reads a model folder's config; <paramref name="overrides"/> (an object) replaces its top-level keys.</summary>
+    public static VisualWordsConfig Load(string path, JsonElement? overrides = null)
     {
         if (!File.Exists(path)) throw new BadInputException($"model config not found: {path}");
-        using var doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-        return Parse(doc.RootElement.Clone(), Path.GetFileName(path));
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+        if (JsonNode.Parse(File.ReadAllText(path), documentOptions: options) is not JsonObject root)
+            throw new BadInputException($"{Path.GetFileName(path)}: expected a JSON object");
+        if (overrides is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } o)
+        {
+            if (o.ValueKind != JsonValueKind.Object) throw new BadInputException("model config overrides: expected a JSON object");
+            foreach (var p in o.EnumerateObject()) root[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+        }
+        return Parse(JsonSerializer.SerializeToElement(root), Path.GetFileName(path));
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

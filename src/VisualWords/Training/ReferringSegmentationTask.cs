@@ -18,7 +18,8 @@ public sealed record ReferringModelSection
     public JsonElement Config { get; init; }
     /// <summary>Optional SAM weights to start from (e.g. models/shapes-sam/model.safetensors); SAM's encoder stays frozen.</summary>
     public string? InitSam { get; init; }
-    /// <summary>Optional whole-model folder to start from (fine-tuning).</summary>
+    /// <summary>Optional whole-model folder to start from (fine-tuning); <see cref="Config"/>, if given, then
+    /// overrides top-level keys of the folder's visualwords.json (e.g. <c>{"train_vision_tower": false}</c>).</summary>
     public string? Init { get; init; }
     public SegmentationLossWeights Loss { get; init; } = new();
 }
@@ -72,7 +73,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
         manual_seed(config.Run.Seed);
         if (_modelSection.Init is { } init)
         {
-            Segmenter = SegmenterFolder.Load(config.ResolvePath(init)!);
+            Segmenter = SegmenterFolder.Load(config.ResolvePath(init)!, _modelSection.Config);
         }
         else
         {
