@@ -61,6 +61,12 @@ public sealed record VisualWordsConfig
     /// is the mask decoder's dense prompt (false: LISA's [SEG]-only prompt).
     /// </summary>
     public bool Grounding { get; init; } = false;
+    /// <summary>
+    /// The grounding's dense prompt to the mask decoder: "soft" (each word weighted by its sigmoid
+    /// score — mostly empty while no word scores above 0.5) or "chosen" (the chosen words, as
+    /// <see cref="VisualWordGrounding.Choose"/> picks them, at full weight; the others soft).
+    /// </summary>
+    public string GroundingPrompt { get; init; } = "soft";
     /// <summary>"decoder" (SAM's mask decoder output) or "words" (the union of the grounded visual words; needs grounding).</summary>
     public string MaskFrom { get; init; } = "decoder";
 
@@ -75,6 +81,8 @@ public sealed record VisualWordsConfig
             throw new BadInputException($"model config: tokenizer '{Tokenizer}' is not word or sentencepiece");
         if (MaskFrom is not ("decoder" or "words"))
             throw new BadInputException($"model config: mask_from '{MaskFrom}' is not decoder or words");
+        if (GroundingPrompt is not ("soft" or "chosen"))
+            throw new BadInputException($"model config: grounding_prompt '{GroundingPrompt}' is not soft or chosen");
         if (MaskFrom == "words" && !Grounding)
             throw new BadInputException("model config: mask_from 'words' needs grounding: true");
         if (LoraRank < 0) throw new BadInputException($"model config: lora_rank must be >= 0 (got {LoraRank})");

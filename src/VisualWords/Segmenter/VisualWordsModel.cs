@@ -120,16 +120,20 @@ public sealed class VisualWordsModel : nn.Module
     /// <summary>
     /// All per-image work that needs no gradients, done once: SAM embedding, visual words (everything
     /// mode on that embedding), label map, region colours, tower pixels. The caller owns the result.
+    /// <paramref name="words"/>: this model's visual words of the image computed before (a
+    /// <see cref="VisualWordsCache"/>); everything mode is then skipped.
     /// </summary>
-    public ImageInputs Encode(RgbImage image)
+    public ImageInputs Encode(RgbImage image, SuperpixelPartition? words = null)
     {
+        if (words is not null && (words.Height != image.Height || words.Width != image.Width))
+            throw new BadInputException($"cached visual words are {words.Width}x{words.Height}, the image is {image.Width}x{image.Height}");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (pixels, inputSize) = SamInput(image);
         var embedding = SamEmbedding(pixels.to(Device));
         double encoderMs = clock.Elapsed.TotalMilliseconds;
-        var partition = Superpixelizer.Partition(image, embedding);
+        var partition = words ?? Superpixelizer.Partition(image, embedding);
         var labels = partition.LabelTensor().to(Device);
         using var hwc = ImageTensors.ToTensorHWC(image).to(Device);
         var inputs = new ImageInputs
@@ -268,7 +272,7 @@ public sealed class VisualWordsModel : nn.Module
             scores = grounding.forward(segHidden, groundingInputs);
             var probs = sigmoid(scores.detach());
             wordsMask = stack(images.Select((img, i) =>
-                (probs[i, ..img.Regions].reshape(-1, 1, 1) * RegionMasksLowRes(img)).sum(dim: 0)).ToArray());
+                (WordWeights(probs[i, ..img.Regions]).reshape(-1, 1, 1) * RegionMasksLowRes(img)).sum(dim: 0)).ToArray());
             maskInput = ((wordsMask * 2 - 1) * 10).unsqueeze(1);       // a confident low-res logit map, as SAM's own mask inputs are
         }
         var masks = DecodeMasks(cat(images.Select(i => i.SamEmbedding).ToArray()), segHidden, maskInput);
@@ -276,6 +280,15 @@ public sealed class VisualWordsModel : nn.Module
         scope.MoveToOuter(result.MaskLogits);
         if (scores is not null) scope.MoveToOuter(scores, wordsMask!);
         return result;
+    }
+
+    /// <summary>Each real word's weight in the dense prompt (see <see cref="VisualWordsConfig.GroundingPrompt"/>) from its sigmoid score.</summary>
+    Tensor WordWeights(Tensor probs)
+    {
+        if (Config.GroundingPrompt == "soft") return probs;
+        // Choose's rule on probabilities: the words above 0.5, or the best one when none is.
+        var chosen = probs.gt(0.5).logical_or(nn.functional.one_hot(probs.argmax(), probs.shape[0]).to(ScalarType.Bool));
+        return where(chosen, ones_like(probs), probs);
     }
 
     /// <summary>

@@ -33,6 +33,11 @@ public sealed record ReferringDataSection
     public int BatchSize { get; init; } = 8;
     /// <summary>Validation samples (the first N of the val split) scored by gIoU.</summary>
     public int ValSamples { get; init; } = 64;
+    /// <summary>
+    /// Optional folder keeping each image's visual words between runs (<see cref="VisualWordsCache"/>):
+    /// read when present for this model's words settings and SAM weights, written when computed.
+    /// </summary>
+    public string? WordsCache { get; init; }
 }
 
 /// <summary>
@@ -53,6 +58,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
     readonly long _seed;
     readonly int _accumulation;
     readonly List<Parameter> _trainable;
+    readonly VisualWordsCache? _wordsCache;
 
     public VisualWordsModel Segmenter { get; }
     public nn.Module Model => Segmenter;
@@ -89,6 +95,7 @@ public sealed class ReferringSegmentationTask : ITrainingTask
             Segmenter.CopySamIntoWordsSam();
         }
         _trainable = Segmenter.SetTrainable();
+        if (_data.WordsCache is { } cacheDir) _wordsCache = VisualWordsCache.Open(config.ResolvePath(cacheDir)!, Segmenter);
         Segmenter.eval();   // the cache is filled by worker threads before the trainer switches modes
     }
 
@@ -102,7 +109,11 @@ public sealed class ReferringSegmentationTask : ITrainingTask
 
     ImageInputs Encode(ReferSample s)
     {
-        var inputs = Segmenter.Encode(ImageIO.Load(s.ImagePath));
+        var image = ImageIO.Load(s.ImagePath);
+        var key = _wordsCache is null ? null : VisualWordsCache.KeyOf(s.ImagePath);
+        var cached = key is null ? null : _wordsCache!.TryLoad(key);
+        var inputs = Segmenter.Encode(image, cached);
+        if (key is not null && cached is null) _wordsCache!.Save(key, inputs.Partition, Segmenter.Config.Superpixels.Kind);
         if (!Segmenter.Config.TrainVisionTower)
         {
             using var _ = no_grad();

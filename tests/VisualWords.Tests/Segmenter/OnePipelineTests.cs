@@ -35,6 +35,33 @@ public class OnePipelineTests
     }
 
     [Fact]
+    public void Words_cache_gives_back_the_same_words_and_only_to_the_same_sam()
+    {
+        using var dir = Fixtures.TempDir();
+        var cache = Path.Combine(dir.Path, "words");
+        var sample = ReferDataset.Open(TinySegmenter.DatasetDir).Samples("train").Samples[0];
+        var config = TinySegmenter.Config(steps: 1, superpixels: "semantic", grounding: true, wordsCache: cache);
+        int[] computed;
+        using (var task = new ReferringSegmentationTask(config)) computed = task.ImageOf(sample).Partition.Labels;
+        var file = Assert.Single(Directory.GetFiles(cache, "*.json", SearchOption.AllDirectories));
+        var written = File.GetLastWriteTimeUtc(file);
+
+        using (var task = new ReferringSegmentationTask(config))
+            Assert.Equal(computed, task.ImageOf(sample).Partition.Labels);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(file));                 // read, not recomputed
+
+        File.WriteAllText(file, "{ truncated");                                   // a corrupt file is computed again
+        using (var task = new ReferringSegmentationTask(config))
+            Assert.Equal(computed, task.ImageOf(sample).Partition.Labels);
+        Assert.Equal(computed, VisualWords.Superpixels.SuperpixelFile.Load(file).Partition.Labels);
+
+        // Another SAM (another seed's random weights) has another fingerprint: its words go elsewhere.
+        using (var other = new ReferringSegmentationTask(TinySegmenter.Config(steps: 1, superpixels: "semantic", grounding: true, wordsCache: cache, seed: 12)))
+            other.ImageOf(sample);
+        Assert.Equal(2, Directory.GetFiles(cache, "*.json", SearchOption.AllDirectories).Length);
+    }
+
+    [Fact]
     public void Teacher_forced_forward_equals_the_sessions_kv_cached_path()
     {
         using var _ = no_grad();

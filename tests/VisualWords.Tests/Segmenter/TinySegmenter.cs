@@ -27,10 +27,11 @@ public static class TinySegmenter
         }
         """;
 
-    public static TrainConfig Config(int steps, string superpixels = "grid", double lr = 3e-3, bool grounding = false, int workers = 1) => TrainConfig.Parse($$"""
+    public static TrainConfig Config(int steps, string superpixels = "grid", double lr = 3e-3, bool grounding = false, int workers = 1,
+        string? wordsCache = null, long seed = 11) => TrainConfig.Parse($$"""
         { "model": { "kind": "referring", "config": {{ModelJson(superpixels, grounding)}} },
-          "data": { "dataset": "{{DatasetDir}}", "batch_size": 2, "val_samples": 4 },
+          "data": { "dataset": "{{DatasetDir}}", "batch_size": 2, "val_samples": 4{{(wordsCache is null ? "" : $", \"words_cache\": \"{wordsCache}\"")}} },
           "optim": { "lr": {{lr}}, "warmup_steps": {{Math.Min(2, steps)}}, "clip_grad_norm": 1.0, "schedule": "constant" },
-          "run": { "steps": {{steps}}, "seed": 11, "checkpoint_every": 100, "workers": {{workers}} } }
+          "run": { "steps": {{steps}}, "seed": {{seed}}, "checkpoint_every": 100, "workers": {{workers}} } }
         """);
 }
