@@ -71,12 +71,13 @@ public sealed record PaperBudget(
         Steps: 300, BatchSize: 16, WarmupSteps: 20, EvalEvery: 50, ValSamples: 96,
         EvalLimit: 200,
         Rows: PaperRow.All.Select(r => r.Name).ToList(),
-        Sizing: "600 images (480 train, ~9,500 expressions; 30 per eval split), 300 steps x 16 expressions (half an epoch, " +
-                "so every train image is encoded once per row: ~0.25 s each with everything mode, ~0.06 s without), " +
-                "validation on 96 val expressions every 50 steps, 200 generated answers per split. " +
-                "Per row on 2 quiet cores (shipped model's measured 22 samples/s with 6 tokens per image; the LLM's share " +
-                "grows with the prompt): SVP-like rows ~4 min training + ~2 min encoding, patch MLP ~10 min, pooling and " +
-                "resampler rows in between, ~1 min of evaluation each: ~110 minutes for the 14 rows");
+        Sizing: "600 images (480 train, ~9,500 expressions; ~30 per eval split), 300 steps x 16 expressions (half an epoch, " +
+                "so every train image is encoded once per row), validation on 96 val expressions every 50 steps, 200 generated " +
+                "answers per split. Estimated per row on 2 quiet cores, from the shipped model's 22 samples/s (6 tokens per image) " +
+                "and a side-by-side run in which a patch-MLP step took about twice an SVP step: SVP-like rows ~4 min of steps + " +
+                "~2 min encoding images (SAM + everything mode or SLIC, ~0.25 s each) + ~1 min validation and evaluation; " +
+                "patch MLP ~8 min of steps + ~2 min; pooling, resampler and grid rows in between: ~105 minutes for the 14 rows. " +
+                "Each row then trains on a quarter of the shipped model's 19,200 samples");
 
     public static readonly IReadOnlyList<PaperBudget> All = [Quick, Full];
 
