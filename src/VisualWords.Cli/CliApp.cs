@@ -24,6 +24,7 @@ public static class CliApp
         root.Subcommands.Add(SamEvalCommand.Create());
         root.Subcommands.Add(SegmentCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(LlmCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         foreach (var help in root.Options.OfType<HelpOption>())

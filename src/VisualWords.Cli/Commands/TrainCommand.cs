@@ -25,12 +25,11 @@ public static class TrainCommand
             if (File.Exists(runDir)) throw new BadInputException($"--out '{runDir}' is a file; give the run folder");
             if (r.GetValue(resume))
             {
-                var latest = new TrainingCheckpoints(runDir, cfg.Run.KeepLast).Latest();
-                if (latest is null)
+                if (new TrainingCheckpoints(runDir, cfg.Run.KeepLast).Latest() is null)
                     Term.Err.WriteLine($"--resume: no checkpoint in {runDir} yet; starting a fresh run");
-                else if (TrainingCheckpoints.StepOf(latest) is var done && done >= cfg.Run.Steps)
+                else if (Trainer.FinishedStep(cfg, runDir) is long done)
                 {
-                    AnsiConsole.MarkupLine($"the run in {Markup.Escape(runDir)} is finished: step {done} of {cfg.Run.Steps} ({Markup.Escape(Path.GetFileName(latest))}); " +
+                    AnsiConsole.MarkupLine($"the run in {Markup.Escape(runDir)} is finished: step {done} of {cfg.Run.Steps}; " +
                         "nothing to train. Raise run.steps in the config to train longer.");
                     return ExitCodes.Ok;
                 }
@@ -61,7 +60,7 @@ public static class TrainCommand
         return cmd;
     }
 
-    static string Describe(StepMetrics m) =>
+    internal static string Describe(StepMetrics m) =>
         $"step {m.Step}  loss {m.Loss:F4} ({string.Join(" ", m.Parts.Select(kv => $"{kv.Key} {kv.Value:F3}"))})  lr {m.Lr:E2}  {m.SamplesPerSecond:F1} samples/s";
 
     /// <summary>A live progress bar (step, loss parts, throughput, ETA) on a terminal.</summary>
@@ -84,21 +83,21 @@ public static class TrainCommand
         public void Message(string text) => Term.Err.WriteLine(text);
     }
 
-    /// <summary>A line per logged step when the output is a file or a pipe (CI, nohup).</summary>
-    sealed class LineProgress : ITrainingProgress
+    /// <summary>A line per logged step when the output is a file or a pipe (CI, nohup); <c>bench paper</c> uses it too.</summary>
+    internal sealed class LineProgress(string prefix = "") : ITrainingProgress
     {
         long _total;
         public void Started(long firstStep, long totalSteps)
         {
             _total = totalSteps;
-            Term.Err.WriteLine($"training steps {firstStep + 1}..{totalSteps}");
+            Term.Err.WriteLine($"{prefix}training steps {firstStep + 1}..{totalSteps}");
         }
 
         public void Step(StepMetrics m, TimeSpan eta)
         {
-            Term.Err.WriteLine($"[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
+            Term.Err.WriteLine($"{prefix}[{m.Step}/{_total}] {100.0 * m.Step / _total,5:F1}%  {Describe(m)}  |g| {m.GradNorm:F2}  ETA {eta:hh\\:mm\\:ss}");
         }
 
-        public void Message(string text) => Term.Err.WriteLine(text);
+        public void Message(string text) => Term.Err.WriteLine(prefix + text);
     }
 }

@@ -26,12 +26,14 @@ public static class ReferringEvaluator
 
         var metrics = predictors.Select(_ => new SegmentationMetrics()).ToArray();
         var latencies = predictors.Select(_ => new List<double>()).ToArray();
+        var firstOfImage = new List<bool>();
         var tokens = predictors.Select(_ => new Dictionary<long, int>()).ToArray();
         RgbImage? image = null;
         long imageId = -1;
         for (int k = 0; k < samples.Count; k++)
         {
             var s = samples[k];
+            firstOfImage.Add(s.Image.Id != imageId);
             if (s.Image.Id != imageId)
             {
                 image = ImageIO.Load(s.ImagePath);
@@ -62,8 +64,16 @@ public static class ReferringEvaluator
             return new EvaluationRow(pr.Name, m.Count, images, m.CIoU, m.GIoU,
                 SegmentationMetrics.Thresholds.ToDictionary(EvaluationReport.Key, m.PrecisionAt),
                 tok.Count > 0 ? tok.Average() : null, tok.Count > 0 ? Percentiles.Of(tok, 0.95) : null,
-                latencies[p].Average(), Percentiles.Of(latencies[p], 0.95));
+                latencies[p].Average(), Percentiles.Of(latencies[p], 0.95),
+                MeanWhere(latencies[p], firstOfImage, true), MeanWhere(latencies[p], firstOfImage, false));
         }).ToList();
         return new EvaluationReport(Path.GetFileName(Path.TrimEndingDirectorySeparator(dataset.Directory)), split, samples.Count, set.SkippedMissingImages, rows);
+    }
+
+    /// <summary>Mean of the values whose flag equals <paramref name="first"/> (null when none).</summary>
+    static double? MeanWhere(List<double> values, List<bool> flags, bool first)
+    {
+        var picked = values.Where((_, i) => flags[i] == first).ToList();
+        return picked.Count > 0 ? picked.Average() : null;
     }
 }

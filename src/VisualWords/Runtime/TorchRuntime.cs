@@ -47,6 +47,18 @@ public static class TorchRuntime
         torch.set_num_threads(threads);
     }
 
+    /// <summary>What <c>visualwords info</c> prints (and benchmark reports record): versions, threads, devices, CPU.</summary>
+    public static IReadOnlyList<(string What, string Value)> Describe() =>
+    [
+        ("VisualWords", VisualWordsVersion),
+        ("TorchSharp", TorchSharpVersion + $" ({Backend} build)"),
+        ("libtorch", LibTorchVersion),
+        (".NET", Environment.Version.ToString()),
+        ("threads", $"{torch.get_num_threads()} intra-op / {torch.get_num_interop_threads()} inter-op"),
+        ("devices", torch.cuda.is_available() ? $"cpu, cuda x{torch.cuda.device_count()}" : "cpu"),
+        ("cpu", $"{Environment.ProcessorCount} logical cores; {string.Join(' ', CpuFeatures())}"),
+    ];
+
     public static IReadOnlyList<string> CpuFeatures()
     {
         var f = new List<string>();

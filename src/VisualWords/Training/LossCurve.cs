@@ -85,11 +85,7 @@ public static class LossCurve
         c.DrawText(text, align switch { SKTextAlign.Center => x - w / 2, SKTextAlign.Right => x - w, _ => x }, y, font, paint);
     }
 
-    static float Width(string text, SKFont font)
-    {
-        using var measure = new SKPaint { TextSize = font.Size, Typeface = font.Typeface };
-        return measure.MeasureText(text);
-    }
+    static float Width(string text, SKFont font) => font.MeasureText(text);
 
     static void Vertical(SKCanvas c, string label, float x, float y, SKFont font, SKPaint paint)
     {

@@ -8,6 +8,9 @@ namespace VisualWords.Training;
 /// <summary>One logged optimisation step (a line of metrics.jsonl).</summary>
 public sealed record StepMetrics(long Step, double Loss, IReadOnlyDictionary<string, double> Parts, double Lr, double GradNorm, double SamplesPerSecond);
 
+/// <summary>One validation score, after <see cref="Step"/> steps (a line of validation.jsonl).</summary>
+public sealed record ValidationPoint(long Step, double Score);
+
 /// <summary>Progress callbacks, so the CLI can draw a progress bar and tests can stay quiet.</summary>
 public interface ITrainingProgress
 {
@@ -18,7 +21,7 @@ public interface ITrainingProgress
 
 /// <summary>
 /// The optimisation loop: AdamW, warmup + decay, gradient accumulation and clipping, atomic
-/// checkpoints with resume, best-by-validation, metrics.jsonl and a loss-curve PNG. Randomness is a
+/// checkpoints with resume, best-by-validation, metrics.jsonl, validation.jsonl and a loss-curve PNG. Randomness is a
 /// function of (seed, step), and the learning rate of the step, so a resumed run reproduces an
 /// uninterrupted one exactly.
 /// </summary>
@@ -26,6 +29,12 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
 {
     public string MetricsPath => Path.Combine(outDir, "metrics.jsonl");
     public string LossCurvePath => Path.Combine(outDir, "loss.png");
+    public string ValidationPath => Path.Combine(outDir, "validation.jsonl");
+
+    /// <summary>The step of the newest checkpoint in <paramref name="runDir"/> when it has reached run.steps, else null (nothing yet, or unfinished).</summary>
+    public static long? FinishedStep(TrainConfig config, string runDir) =>
+        new TrainingCheckpoints(runDir, config.Run.KeepLast).Latest() is { } latest && TrainingCheckpoints.StepOf(latest) is var done && done >= config.Run.Steps
+            ? done : null;
 
     /// <summary>Stop after this step even if run.steps is larger (tests use it to simulate a crash).</summary>
     public long? StopAfterStep { get; init; }
@@ -54,9 +63,10 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
         {
             throw new BadInputException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out");
         }
-        var history = ReadMetrics(start);
-        var validation = new List<(long Step, double Score)>();
-        WriteMetrics(history);
+        var history = ReadJsonl<StepMetrics>(MetricsPath, m => m.Step <= start);
+        var validation = ReadJsonl<ValidationPoint>(ValidationPath, v => v.Step <= start);
+        WriteJsonl(MetricsPath, history);
+        WriteJsonl(ValidationPath, validation);
 
         long end = Math.Min(config.Run.Steps, StopAfterStep ?? long.MaxValue);
         int accum = o.GradAccumulation;
@@ -99,7 +109,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             optimizer.step();
             var m = new StepMetrics(step + 1, total, parts, lr, gradNorm, samples / Math.Max(1e-9, sw.Elapsed.TotalSeconds));
             history.Add(m);
-            AppendMetric(m);
+            AppendJsonl(MetricsPath, m);
             doneSinceStart++;
             var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / doneSinceStart * (config.Run.Steps - step - 1));
             if ((step + 1) % config.Run.LogEvery == 0 || step + 1 == end) progress?.Step(m, eta);
@@ -113,7 +123,8 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
                 if (score is double s)
                 {
                     progress?.Message($"step {step + 1}: {task.ValidationMetric} {s:F4}");
-                    validation.Add((step + 1, s));
+                    validation.Add(new ValidationPoint(step + 1, s));
+                    AppendJsonl(ValidationPath, validation[^1]);
                     if (best == null || s > best)
                     {
                         (best, bestStep) = (s, step + 1);
@@ -124,7 +135,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             if ((step + 1) % config.Run.CheckpointEvery == 0 || step + 1 == end)
                 ckpt.Save(step + 1, task.Model, optimizer, new TrainerState(step + 1, best, bestStep, config.ToJson()));
         }
-        LossCurve.Save(history, LossCurvePath, validation: validation, validationName: task.ValidationMetric);
+        LossCurve.Save(history, LossCurvePath, validation: validation.Select(v => (v.Step, v.Score)).ToList(), validationName: task.ValidationMetric);
         return history;
     }
 
@@ -139,29 +150,30 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
 
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    List<StepMetrics> ReadMetrics(long upToStep)
+    /// <summary>The lines of a JSONL log that <paramref name="keep"/> accepts (a resumed run drops what came after its checkpoint).</summary>
+    public static List<T> ReadJsonl<T>(string path, Func<T, bool>? keep = null)
     {
-        if (!File.Exists(MetricsPath)) return new();
-        var list = new List<StepMetrics>();
-        foreach (var line in File.ReadLines(MetricsPath))
+        if (!File.Exists(path)) return new();
+        var list = new List<T>();
+        foreach (var line in File.ReadLines(path))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
-                var m = JsonSerializer.Deserialize<StepMetrics>(line, Json);
-                if (m != null && m.Step <= upToStep) list.Add(m);
+                var m = JsonSerializer.Deserialize<T>(line, Json);
+                if (m != null && (keep == null || keep(m))) list.Add(m);
             }
             catch (JsonException) { } // a line cut short by a kill
         }
         return list;
     }
 
-    void WriteMetrics(List<StepMetrics> list)
+    static void WriteJsonl<T>(string path, List<T> list)
     {
-        var tmp = MetricsPath + ".tmp";
+        var tmp = path + ".tmp";
         File.WriteAllLines(tmp, list.Select(m => JsonSerializer.Serialize(m, Json)));
-        File.Move(tmp, MetricsPath, overwrite: true);
+        File.Move(tmp, path, overwrite: true);
     }
 
-    void AppendMetric(StepMetrics m) => File.AppendAllText(MetricsPath, JsonSerializer.Serialize(m, Json) + "\n");
+    static void AppendJsonl<T>(string path, T m) => File.AppendAllText(path, JsonSerializer.Serialize(m, Json) + "\n");
 }

@@ -42,6 +42,10 @@ public class EvaluatorTests
         Assert.Equal(tokens.Average(), best.VisualTokensMean!.Value, 12);
         Assert.Equal(Percentiles.Of(tokens, 0.95), best.VisualTokensP95!.Value, 12);
         Assert.True(best.LatencyMeanMs >= 0 && best.LatencyP95Ms >= 0);
+        // An image's first expression and the others split the same latencies.
+        int images = samples.Select(s => s.Image.Id).Distinct().Count();
+        Assert.True(images < samples.Count);
+        Assert.Equal(best.LatencyMeanMs, (best.LatencyFirstMs!.Value * images + best.LatencyCachedMs!.Value * (samples.Count - images)) / samples.Count, 9);
 
         // JSON round trip and Markdown.
         var back = EvaluationReport.FromJson(report.ToJson());
