@@ -168,7 +168,7 @@ public static class PaperBenchmark
 
     /// <summary>A row's training config: the base recipe, then the budget's settings, then the row's own change.</summary>
     internal static JsonObject RowConfig(string recipePath, PaperBudget budget, PaperRow row, string dataDir) =>
-        Merge(Merge(LoadRecipe(recipePath), budget.TrainOverrides(dataDir)), RowOverrides(row));
+        Merge(Merge(LoadRecipe(recipePath), budget.TrainOverrides(dataDir, Path.Combine(Path.GetDirectoryName(dataDir) ?? dataDir, "words-cache"))), RowOverrides(row));
 
     /// <summary>The base recipe as JSON, with its relative model paths made absolute (the merged config is written elsewhere).</summary>
     static JsonObject LoadRecipe(string path)

@@ -89,10 +89,11 @@ public sealed record PaperBudget(
         Size = ImageSize, ValFraction = SplitFraction, TestAFraction = SplitFraction, TestBFraction = SplitFraction, CompositionalFraction = SplitFraction,
     };
 
-    /// <summary>What the budget sets in every row's training config.</summary>
-    public JsonObject TrainOverrides(string dataset) => new()
+    /// <summary>What the budget sets in every row's training config; the rows share one words cache
+    /// (rows with the same superpixels compute each image's words once).</summary>
+    public JsonObject TrainOverrides(string dataset, string wordsCache) => new()
     {
-        ["data"] = new JsonObject { ["dataset"] = dataset, ["batch_size"] = BatchSize, ["val_samples"] = ValSamples },
+        ["data"] = new JsonObject { ["dataset"] = dataset, ["batch_size"] = BatchSize, ["val_samples"] = ValSamples, ["words_cache"] = wordsCache },
         ["optim"] = new JsonObject { ["warmup_steps"] = WarmupSteps },
         ["run"] = new JsonObject { ["steps"] = Steps, ["eval_every"] = EvalEvery, ["checkpoint_every"] = EvalEvery },
     };
