@@ -1,3 +1,4 @@
+using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 
 namespace VisualWords.Superpixels;

@@ -1,3 +1,4 @@
+using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 using VisualWords.Superpixels;
 using Xunit;
