@@ -147,8 +147,9 @@ public static class ShapesRenderer
                         int d = rng.NextInclusive(-Amplitude, Amplitude);
                         small.SetPixel(x, y, new SKColor(Clamp(bg.A.R + d), Clamp(bg.A.G + d), Clamp(bg.A.B + d)));
                     }
-                using var paint = new SKPaint { FilterQuality = SKFilterQuality.Low };
-                canvas.DrawBitmap(small, new SKRect(0, 0, size, size), paint);
+                using var image = SKImage.FromBitmap(small);
+                // Bilinear without mipmaps: what SkiaSharp 2's FilterQuality.Low drew.
+                canvas.DrawImage(image, new SKRect(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
                 break;
             }
             default: throw new BadInputException($"unknown background kind '{bg.Kind}'");
