@@ -5,6 +5,7 @@ using Spectre.Console;
 using VisualWords.Imaging;
 using VisualWords.Language;
 using VisualWords.Segmenter;
+using VisualWords.Superpixels;
 using static TorchSharp.torch;
 
 namespace VisualWords.Cli.Commands;
@@ -46,7 +47,10 @@ public static class SegmentCommand
             Required = true,
         };
         var overlay = new Option<string?>("--overlay") { Description = "Also write the image with the mask tinted and outlined over it (PNG, at the decoded size)." };
-        var words = new Option<string?>("--words-overlay") { Description = "Also write the visual words (superpixels) the model saw, coloured, with a legend (PNG)." };
+        var words = new Option<string?>("--words-overlay")
+        {
+            Description = "Also write the visual words (superpixels) the model saw, coloured, with a legend (word id -> colour); the words the masks were grounded on are outlined and labelled, the others faded (PNG, small images scaled up to 512 px).",
+        };
         var json = new Option<string?>("--json") { Description = "Also write answers, mask areas, visual-token count and timings_ms as JSON ('-' = stdout; the summary lines then go to stderr)." };
 
         var cmd = new Command("segment", "Segment what a referring expression describes (SAM + semantic visual words + LLM with [SEG]).");
@@ -104,10 +108,7 @@ public static class SegmentCommand
                 });
             }
             if (r.GetValue(words) is { } wpath)
-            {
-                using var labels = session.Partition.LabelTensor();
-                outputs.Write(wpath, s => ImageIO.WritePng(Overlay.LabelOverlay(img, labels), s));
-            }
+                outputs.Write(wpath, s => ImageIO.WritePng(WordsOverlay.Draw(img, session.Partition, ChosenWords(results)), s));
             var (enc, vw, prefix) = session.OpenMilliseconds;
             if (r.GetValue(json) is { } jpath)
                 outputs.WriteText(jpath, JsonSerializer.Serialize(new
@@ -128,6 +129,15 @@ public static class SegmentCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>Every word any mask of any expression was grounded on, with its best score.</summary>
+    static Dictionary<int, double> ChosenWords(IEnumerable<SegmentResult> results)
+    {
+        var chosen = new Dictionary<int, double>();
+        foreach (var w in results.SelectMany(r => r.Words).SelectMany(ws => ws))
+            chosen[w.Region] = chosen.TryGetValue(w.Region, out var s) ? Math.Max(s, w.Score) : w.Score;
+        return chosen;
     }
 
     /// <summary>Below this share of pixels in the 32 most frequent colours an image is taken for a photograph.</summary>

@@ -132,7 +132,7 @@ public static class SamPromptEvaluation
             objects += gts.Count;
             if (records.Count == 0) continue;
             var gt = torch.stack(gts.Select(m => torch.tensor(m).to(ScalarType.Float32)).ToArray());     // N x HW
-            var m = torch.stack(records.Select(r => torch.tensor(r.Segmentation.ToArray()).to(ScalarType.Float32)).ToArray());
+            var m = torch.stack(records.Select(r => torch.tensor(RleEncoding.Decode(r.Segmentation)).to(ScalarType.Float32)).ToArray());
             var inter = m.matmul(gt.t());
             var best = (inter / (m.sum(1, keepdim: true) + gt.sum(1).unsqueeze(0) - inter).clamp_min(1)).max(0).values;
             hit += (int)(best >= 0.5f).sum().item<long>();

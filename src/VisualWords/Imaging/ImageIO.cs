@@ -61,7 +61,8 @@ public static class ImageIO
     /// <summary>
     /// RGBA → RGB, averaging factor×factor blocks (edge blocks average what they cover). Skia's own
     /// scaled JPEG decode (SKCodec.GetScaledDimensions / GetPixels at a smaller size) crashes the
-    /// process in SkiaSharp 2.88.6 on Linux, so the reduction happens right after a full decode.
+    /// process in SkiaSharp 2.88.6 on Linux (not re-tried with 3.119), so the reduction happens right
+    /// after a full decode.
     /// </summary>
     static RgbImage BoxReduce(ReadOnlySpan<byte> rgba, int width, int height, int factor)
     {

@@ -1,4 +1,4 @@
-using VisualWords.Sam.Amg;
+using VisualWords.Data;
 
 namespace VisualWords.Superpixels;
 
@@ -6,4 +6,4 @@ namespace VisualWords.Superpixels;
 /// One generator mask as the semantic partition needs it: the mask (RLE, image size), its level
 /// (0 whole, 1 part, 2 sub-part), its predicted IoU (tie-break) and its index in the generator's output.
 /// </summary>
-public sealed record LeveledMask(MaskRle Mask, int Level, double PredictedIou, int Index);
+public sealed record LeveledMask(Rle Mask, int Level, double PredictedIou, int Index);

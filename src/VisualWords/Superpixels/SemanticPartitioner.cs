@@ -1,3 +1,5 @@
+using VisualWords.Data;
+using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 
 namespace VisualWords.Superpixels;
@@ -27,14 +29,14 @@ public static class SemanticPartitioner
             if (m.Level is < 0 or > 2) throw new BadInputException($"mask {m.Index} has level {m.Level}; levels are 0 (whole), 1 (part), 2 (sub-part)");
         }
 
-        var ordered = masks.OrderBy(m => m.Level).ThenByDescending(m => m.Mask.Area)
+        var ordered = masks.OrderBy(m => m.Level).ThenByDescending(m => RleOps.Area(m.Mask))
             .ThenByDescending(m => m.PredictedIou).ThenBy(m => m.Index).ToList();
         int n = height * width;
         var covered = new bool[n];                       // column-major, like the RLE
         var kept = new List<LeveledMask>();
         foreach (var m in ordered)
         {
-            long area = m.Mask.Area;
+            long area = RleOps.Area(m.Mask);
             if (area == 0) continue;
             long already = 0;
             ForEachRun(m.Mask, (start, len) => { for (int p = start; p < start + len; p++) if (covered[p]) already++; });
@@ -72,7 +74,7 @@ public static class SemanticPartitioner
             label < firstUncovered ? ((RegionSource)kept[label - 1].Level, kept[label - 1].Index) : (RegionSource.Uncovered, -1));
     }
 
-    static void ForEachRun(MaskRle rle, Action<int, int> run)
+    static void ForEachRun(Rle rle, Action<int, int> run)
     {
         int idx = 0;
         for (int i = 0; i < rle.Counts.Length; i++)

@@ -1,5 +1,4 @@
 using VisualWords.Imaging;
-using VisualWords.Sam.Amg;
 using static TorchSharp.torch;
 
 namespace VisualWords.Superpixels;

@@ -213,6 +213,17 @@ public class UnixCliTests
     }
 
     [Fact]
+    public void Segment_writes_the_words_overlay_scaled_up_with_a_legend_beside_it()
+    {
+        using var dir = Fixtures.TempDir();
+        var (code, _, err) = CliRunner.Run("segment", "--threads", "1", "--model", Fixtures.ShippedModel(), "--image", Scene, "-e", "the red hexagon",
+            "--out", dir.File("m.png"), "--words-overlay", dir.File("words.png"));
+        Assert.True(code == 0, err);
+        var words = ImageIO.Load(dir.File("words.png"));
+        Assert.True(words.Width > 512 && words.Height >= 512, $"{words.Width}x{words.Height}");   // the 128-px scene at 4x, the legend right of it
+    }
+
+    [Fact]
     public void Segment_warns_about_unknown_words_and_refuses_an_over_long_expression()
     {
         using var dir = Fixtures.TempDir();

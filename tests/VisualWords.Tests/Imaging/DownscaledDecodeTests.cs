@@ -1,6 +1,6 @@
 using SkiaSharp;
 using VisualWords.Imaging;
-using VisualWords.Sam.Amg;
+using VisualWords.Data;
 using static TorchSharp.torch;
 
 namespace VisualWords.Tests.Imaging;
@@ -49,11 +49,11 @@ public class DownscaledDecodeTests
     {
         using var empty = zeros(new long[] { 1, 5, 4 }, ScalarType.Bool);
         using var full = ones(new long[] { 1, 5, 4 }, ScalarType.Bool);
-        Assert.Equal(new long[] { 20 }, MaskRle.Encode(empty)[0].Counts);
-        Assert.Equal(new long[] { 0, 20 }, MaskRle.Encode(full)[0].Counts);
+        Assert.Equal(new uint[] { 20 }, RleEncoding.EncodeBatch(empty)[0].Counts);
+        Assert.Equal(new uint[] { 0, 20 }, RleEncoding.EncodeBatch(full)[0].Counts);
         using var both = cat([empty, full], 0);
-        var rles = MaskRle.Encode(both);
-        Assert.Equal((0L, 20L), (rles[0].Area, rles[1].Area));
+        var rles = RleEncoding.EncodeBatch(both);
+        Assert.Equal((0L, 20L), (RleOps.Area(rles[0]), RleOps.Area(rles[1])));
     }
 
     [Fact]

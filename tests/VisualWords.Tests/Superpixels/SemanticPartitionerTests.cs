@@ -1,3 +1,5 @@
+using VisualWords.Data;
+using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 using VisualWords.Superpixels;
 using Xunit;
@@ -12,7 +14,7 @@ public class SemanticPartitionerTests
     {
         var m = new bool[h * w];
         for (int y = y0; y < y1; y++) for (int x = x0; x < x1; x++) m[y * w + x] = true;
-        return new LeveledMask(MaskRle.FromArray(m, h, w), level, 0.9, index);
+        return new LeveledMask(RleEncoding.Encode(m, h, w), level, 0.9, index);
     }
 
     static string Map(SuperpixelPartition p) =>
@@ -56,9 +58,9 @@ public class SemanticPartitionerTests
         var bottom = Rect(0, 4, 10, 10, 0, 1);             // rows 4..9, 60 px
         var notch = new bool[H * W];
         foreach (var (x, y) in new[] { (0, 4), (1, 4), (0, 5), (1, 5), (0, 6), (1, 6) }) notch[y * W + x] = true;
-        var bottomPixels = bottom.Mask.ToArray();
+        var bottomPixels = RleEncoding.Decode(bottom.Mask);
         for (int i = 0; i < notch.Length; i++) if (notch[i]) bottomPixels[i] = false;
-        var masks = new[] { top, bottom with { Mask = MaskRle.FromArray(bottomPixels, H, W) } };
+        var masks = new[] { top, bottom with { Mask = RleEncoding.Encode(bottomPixels, H, W) } };
         var keepSmall = SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 0 });
         Assert.Equal(3, keepSmall.Regions.Count);
         var merged = SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 7 });
@@ -116,7 +118,7 @@ public class SemanticPartitionerTests
         long[] areas = [50, 500, 200];
         Assert.Equal(new[] { 2, 0, 1 }, Enumerable.Range(0, 3).Select(i => MultimaskLevel.FromAreas(i, areas)));
         Assert.Equal(new[] { 2, 1, 0 }, Enumerable.Range(0, 3).Select(i => MultimaskLevel.FromAreas(i, new long[] { 7, 7, 7 })));
-        var rec = new SamMaskRecord(new MaskRle(1, 1, [1]), 0, [0, 0, 0, 0], 0.9, [0, 0], 1, [0, 0, 1, 1], MultimaskIndex: 0, Level: 1);
+        var rec = new SamMaskRecord(new Rle(1, 1, [1]), 0, [0, 0, 0, 0], 0.9, [0, 0], 1, [0, 0, 1, 1], MultimaskIndex: 0, Level: 1);
         Assert.Equal(1, SemanticPartitioner.Level(rec, LevelAssignment.AreaRankPerPoint));
         Assert.Equal(2, SemanticPartitioner.Level(rec, LevelAssignment.OutputIndex));
     }

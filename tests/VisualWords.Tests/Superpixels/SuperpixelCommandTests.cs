@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisualWords.Cli;
+using VisualWords.Data;
 using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 using Xunit;
@@ -31,8 +32,8 @@ public class SuperpixelCommandTests
         foreach (var r in records)
         {
             var seg = r.GetProperty("segmentation");
-            var rle = MaskRle.FromCocoString(seg.GetProperty("counts").GetString()!, 240, 360);
-            Assert.Equal(r.GetProperty("area").GetInt64(), rle.Area);
+            var rle = RleString.Decompress(seg.GetProperty("counts").GetString()!, 240, 360);
+            Assert.Equal(r.GetProperty("area").GetInt64(), RleOps.Area(rle));
             Assert.Equal(4, r.GetProperty("bbox").GetArrayLength());
             Assert.Equal(new[] { 0, 0, 360, 240 }, r.GetProperty("crop_box").EnumerateArray().Select(e => e.GetInt32()));
             foreach (var key in new[] { "predicted_iou", "stability_score", "point_coords" }) Assert.True(r.TryGetProperty(key, out _));

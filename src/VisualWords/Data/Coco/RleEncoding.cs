@@ -36,6 +36,44 @@ public static class RleEncoding
         return Encode(flat, (int)mask.shape[0], (int)mask.shape[1]);
     }
 
+    /// <summary>
+    /// Encodes a batch of masks [B, H, W] (everything mode's). The run boundaries are found for the whole
+    /// batch in one torch op (a shifted xor); only the grouping of boundary positions per mask is a C# loop.
+    /// </summary>
+    public static List<Rle> EncodeBatch(Tensor masks)
+    {
+        if (masks.dim() != 3) throw new ArgumentException("masks must be [B, H, W]");
+        int b = (int)masks.shape[0], h = (int)masks.shape[1], w = (int)masks.shape[2];
+        var result = new List<Rle>(b);
+        if (b == 0) return result;
+        long n = (long)h * w;
+        using var scope = NewDisposeScope();
+        var flat = masks.to(ScalarType.Bool).permute(0, 2, 1).reshape(b, n);
+        var first = flat[.., 0].cpu().data<bool>().ToArray();
+        long[] change = [];
+        if (n > 1)
+        {
+            var boundaries = flat[.., 1..].logical_xor(flat[.., ..^1]).nonzero();
+            if (boundaries.numel() > 0) change = boundaries.cpu().contiguous().data<long>().ToArray();   // no run boundary at all: data<> of an empty tensor throws
+        }
+        int k = 0;
+        for (int i = 0; i < b; i++)
+        {
+            var counts = new List<uint>();
+            if (first[i]) counts.Add(0);
+            long prev = 0;
+            for (; 2 * k < change.Length && change[2 * k] == i; k++)   // change is [K, 2] (mask, position) pairs
+            {
+                long boundary = change[2 * k + 1] + 1;
+                counts.Add(checked((uint)(boundary - prev)));
+                prev = boundary;
+            }
+            counts.Add(checked((uint)(n - prev)));
+            result.Add(new Rle(h, w, counts.ToArray()));
+        }
+        return result;
+    }
+
     /// <summary>Decodes into a row-major H x W array.</summary>
     public static bool[] Decode(Rle rle)
     {

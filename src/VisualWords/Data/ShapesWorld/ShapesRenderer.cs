@@ -148,6 +148,7 @@ public static class ShapesRenderer
                         small.SetPixel(x, y, new SKColor(Clamp(bg.A.R + d), Clamp(bg.A.G + d), Clamp(bg.A.B + d)));
                     }
                 using var image = SKImage.FromBitmap(small);
+                // Bilinear without mipmaps: what SkiaSharp 2's FilterQuality.Low drew.
                 canvas.DrawImage(image, new SKRect(0, 0, size, size), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
                 break;
             }

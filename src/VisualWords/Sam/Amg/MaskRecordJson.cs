@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisualWords.Data;
 
 namespace VisualWords.Sam.Amg;
 
@@ -24,7 +25,7 @@ public static class MaskRecordJson
             w.WriteStartObject();
             w.WritePropertyName("size");
             w.WriteStartArray(); w.WriteNumberValue(r.Segmentation.Height); w.WriteNumberValue(r.Segmentation.Width); w.WriteEndArray();
-            if (mode == MaskJsonMode.CocoRle) w.WriteString("counts", r.Segmentation.ToCocoString());
+            if (mode == MaskJsonMode.CocoRle) w.WriteString("counts", RleString.Compress(r.Segmentation));
             else
             {
                 w.WritePropertyName("counts");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VisualWords.Data;
 using VisualWords.Imaging;
 using static TorchSharp.torch;
 
@@ -126,13 +127,13 @@ public sealed partial class SamAutomaticMaskGenerator
         LastTimings.Postprocess += post.Elapsed.TotalSeconds;
         LastTimings.Total = total.Elapsed.TotalSeconds;
 
-        return all.Select(c => new SamMaskRecord(c.Rle, c.Rle.Area,
+        return all.Select(c => new SamMaskRecord(c.Rle, RleOps.Area(c.Rle),
             [c.Box[0], c.Box[1], c.Box[2] - c.Box[0], c.Box[3] - c.Box[1]],
             c.Iou, [c.X, c.Y], c.Stability, c.Crop.Xywh, c.MultimaskIndex, c.Level)).ToList();
     }
 
     /// <summary>A mask that survived the per-batch filters, in the image frame.</summary>
-    sealed record Candidate(MaskRle Rle, long[] Box, float Iou, double X, double Y, float Stability, CropBox Crop, int MultimaskIndex, int Level);
+    sealed record Candidate(Rle Rle, long[] Box, float Iou, double X, double Y, float Stability, CropBox Crop, int MultimaskIndex, int Level);
 
     List<Candidate> ProcessCrop(CropBox crop, int imageH, int imageW, PointPromptDecoder? decoder)
     {
@@ -222,10 +223,10 @@ public sealed partial class SamAutomaticMaskGenerator
     /// The selected rows of a chunk of crop-frame masks as image-frame RLE, with their boxes (XYXY, crop
     /// frame, flattened) and their row indices.
     /// </summary>
-    (long[] Rows, List<MaskRle> Rles, long[] Boxes) EncodeSelected(Tensor masks, Tensor boxes, Tensor sel, CropBox crop, int imageH, int imageW)
+    (long[] Rows, List<Rle> Rles, long[] Boxes) EncodeSelected(Tensor masks, Tensor boxes, Tensor sel, CropBox crop, int imageH, int imageW)
     {
         var clock = Stopwatch.StartNew();
-        var rles = MaskRle.Encode(CropEdges.UncropMasks(masks.index_select(0, sel), crop, imageH, imageW));
+        var rles = RleEncoding.EncodeBatch(CropEdges.UncropMasks(masks.index_select(0, sel), crop, imageH, imageW));
         LastTimings.Rle += clock.Elapsed.TotalSeconds;
         return (sel.data<long>().ToArray(), rles, boxes.index_select(0, sel).contiguous().data<long>().ToArray());
     }
@@ -289,7 +290,7 @@ public sealed partial class SamAutomaticMaskGenerator
         var cleaned = new List<(bool[] Mask, bool Unchanged)>();
         foreach (var c in all)
         {
-            var mask = c.Rle.ToArray();
+            var mask = RleEncoding.Decode(c.Rle);
             var (m1, changedHoles) = SmallRegions.Remove(mask, h, w, Config.MinMaskRegionArea, SmallRegionMode.Holes);
             var (m2, changedIslands) = SmallRegions.Remove(m1, h, w, Config.MinMaskRegionArea, SmallRegionMode.Islands);
             cleaned.Add((m2, !changedHoles && !changedIslands));
@@ -305,7 +306,7 @@ public sealed partial class SamAutomaticMaskGenerator
         {
             var c = all[(int)i];
             if (cleaned[(int)i].Unchanged) return c;
-            return c with { Rle = MaskRle.FromArray(cleaned[(int)i].Mask, h, w), Box = boxArr[(4 * (int)i)..(4 * (int)i + 4)] };
+            return c with { Rle = RleEncoding.Encode(cleaned[(int)i].Mask, h, w), Box = boxArr[(4 * (int)i)..(4 * (int)i + 4)] };
         }).ToList();
     }
 

@@ -1,3 +1,5 @@
+using VisualWords.Data;
+
 namespace VisualWords.Sam.Amg;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace VisualWords.Sam.Amg;
 /// The official bbox has W = x1 − x0 with inclusive pixel indices (one less than the pixel extent).
 /// </summary>
 public sealed record SamMaskRecord(
-    MaskRle Segmentation,
+    Rle Segmentation,
     long Area,
     long[] Bbox,
     double PredictedIou,

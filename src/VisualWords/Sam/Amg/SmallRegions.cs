@@ -1,3 +1,5 @@
+using VisualWords.Imaging;
+
 namespace VisualWords.Sam.Amg;
 
 public enum SmallRegionMode

@@ -1,3 +1,5 @@
+using VisualWords.Data;
+using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 using Xunit;
 using static TorchSharp.torch;
@@ -53,38 +55,50 @@ public class AmgHelperTests
         Assert.Equal(new long[] { 2, 1, 4, 2, 0, 0, 0, 0 }, box.data<long>().ToArray());
         using var xywh = MaskBoxes.XyxyToXywh(box);
         Assert.Equal(new long[] { 2, 1, 2, 1 }, xywh[0].data<long>().ToArray());
-        var rles = MaskRle.Encode(m);
+        var rles = RleEncoding.EncodeBatch(m);
         // Reference: mask_to_rle_pytorch gives counts [11, 2, 3, 2, 3, 2, 7] and [30].
-        Assert.Equal(new long[] { 11, 2, 3, 2, 3, 2, 7 }, rles[0].Counts);
-        Assert.Equal(new long[] { 30 }, rles[1].Counts);
-        Assert.Equal(6, rles[0].Area);
-        Assert.True(m[0].data<bool>().ToArray().SequenceEqual(rles[0].ToArray()));
+        Assert.Equal(new uint[] { 11, 2, 3, 2, 3, 2, 7 }, rles[0].Counts);
+        Assert.Equal(new uint[] { 30 }, rles[1].Counts);
+        Assert.Equal(6, RleOps.Area(rles[0]));
+        Assert.True(m[0].data<bool>().ToArray().SequenceEqual(RleEncoding.Decode(rles[0])));
+        Assert.Equal(RleEncoding.Encode(m[0]), rles[0]);
     }
 
     [Fact]
     public void RleStartingWithForegroundHasLeadingZero()
     {
         var mask = new bool[] { true, true, false, true };   // 2x2 row-major; column-major: T F T T
-        var rle = MaskRle.FromArray(mask, 2, 2);
-        Assert.Equal(new long[] { 0, 1, 1, 2 }, rle.Counts);
-        Assert.Equal(mask, rle.ToArray());
+        var rle = RleEncoding.Encode(mask, 2, 2);
+        Assert.Equal(new uint[] { 0, 1, 1, 2 }, rle.Counts);
+        Assert.Equal(mask, RleEncoding.Decode(rle));
+        using var batch = tensor(mask, [1, 2, 2]);
+        Assert.Equal(rle, RleEncoding.EncodeBatch(batch)[0]);
     }
 
     [Fact]
     public void CocoStringRoundTripsAndMatchesHandEncoding()
     {
-        Assert.Equal("121", new MaskRle(2, 2, [1, 2, 1]).ToCocoString());
+        Assert.Equal("121", RleString.Compress(new Rle(2, 2, [1, 2, 1])));
         var rng = new Random(3);
         for (int trial = 0; trial < 20; trial++)
         {
             var mask = new bool[37 * 23];
             int run = 0; bool v = false;
             for (int i = 0; i < mask.Length; i++) { if (run-- <= 0) { v = !v; run = rng.Next(1, 200); } mask[i] = v; }
-            var rle = MaskRle.FromArray(mask, 37, 23);
-            var back = MaskRle.FromCocoString(rle.ToCocoString(), 37, 23);
+            var rle = RleEncoding.Encode(mask, 37, 23);
+            var back = RleString.Decompress(RleString.Compress(rle), 37, 23);
             Assert.Equal(rle.Counts, back.Counts);
         }
-        Assert.Throws<BadInputException>(() => MaskRle.FromCocoString("1 ", 2, 2));
+        Assert.Throws<BadInputException>(() => RleString.Decompress("1 ", 2, 2));
+    }
+
+    [Fact]
+    public void MaskRecordJsonWritesTheCompressedAndTheUncompressedRle()
+    {
+        var rec = new SamMaskRecord(new Rle(2, 2, [1, 2, 1]), 2, [0, 0, 1, 1], 0.5, [1.5, 0.5], 0.25, [0, 0, 2, 2], MultimaskIndex: 0, Level: 0);
+        const string rest = "\"area\":2,\"bbox\":[0,0,1,1],\"predicted_iou\":0.5,\"point_coords\":[[1.5,0.5]],\"stability_score\":0.25,\"crop_box\":[0,0,2,2]}]";
+        Assert.Equal("[{\"segmentation\":{\"size\":[2,2],\"counts\":\"121\"}," + rest, MaskRecordJson.ToJson([rec]));
+        Assert.Equal("[{\"segmentation\":{\"size\":[2,2],\"counts\":[1,2,1]}," + rest, MaskRecordJson.ToJson([rec], MaskJsonMode.UncompressedRle));
     }
 
     [Fact]

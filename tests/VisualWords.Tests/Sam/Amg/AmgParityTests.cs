@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisualWords.Checkpoints;
+using VisualWords.Data;
 using VisualWords.Imaging;
 using VisualWords.Sam;
 using VisualWords.Sam.Amg;
@@ -100,8 +101,8 @@ public class AmgParityTests
             var a = actual[i];
             var seg = e.GetProperty("segmentation");
             var size = seg.GetProperty("size").EnumerateArray().Select(v => v.GetInt32()).ToArray();
-            var rle = new MaskRle(size[0], size[1], seg.GetProperty("counts").EnumerateArray().Select(v => v.GetInt64()).ToArray());
-            Assert.True(MaskIou(rle.ToArray(), a.Segmentation.ToArray()) >= 0.99, $"mask {i}: IoU below 0.99");
+            var rle = new Rle(size[0], size[1], seg.GetProperty("counts").EnumerateArray().Select(v => v.GetUInt32()).ToArray());
+            Assert.True(MaskIou(RleEncoding.Decode(rle), RleEncoding.Decode(a.Segmentation)) >= 0.99, $"mask {i}: IoU below 0.99");
             Assert.InRange(Math.Abs(a.Area - e.GetProperty("area").GetInt64()), 0, Math.Max(3, a.Area / 200));
             var box = e.GetProperty("bbox").EnumerateArray().Select(v => v.GetInt64()).ToArray();
             for (int k = 0; k < 4; k++) Assert.InRange(Math.Abs(a.Bbox[k] - box[k]), 0, 1);

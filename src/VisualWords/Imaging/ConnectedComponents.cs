@@ -1,4 +1,4 @@
-namespace VisualWords.Sam.Amg;
+namespace VisualWords.Imaging;
 
 /// <summary>Connected-component labelling of row-major images (two passes with union–find).</summary>
 public static class ConnectedComponents
