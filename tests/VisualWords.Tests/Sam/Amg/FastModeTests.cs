@@ -114,7 +114,8 @@ public class FastModeTests
             var twin = byPrompt[(r.PointCoords[0], r.PointCoords[1], r.MultimaskIndex)];
             Assert.Equal(twin.Segmentation.Counts, r.Segmentation.Counts);
             Assert.Equal(twin.Bbox, r.Bbox);
-            Assert.Equal(twin.PredictedIou, r.PredictedIou);
+            // Same prompt, other batch mates: the decoder's matmuls may block differently (one float step apart here).
+            Assert.Equal(twin.PredictedIou, r.PredictedIou, 1e-5);
             Assert.Equal(twin.Level, r.Level);
         }
         // Within-crop NMS held: no two fast records overlap above the threshold (box IoU of XYWH → XYXY).
