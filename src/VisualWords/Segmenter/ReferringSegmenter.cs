@@ -93,6 +93,7 @@ public sealed class ImageSession : IDisposable
     /// <summary>Answers "What is {expression} in this image?" and decodes a mask for every [SEG] it says.</summary>
     public SegmentResult Segment(string expression)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);   // a disposed session's prefix is gone: never answer without the image
         var m = _owner.Model;
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -133,8 +134,12 @@ public sealed class ImageSession : IDisposable
         return new SegmentResult(answer, masks, words, Image.Width, Image.Height, llm, sw.Elapsed.TotalMilliseconds);
     }
 
+    bool _disposed;
+
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         Inputs.Dispose();
         _prefix.Dispose();
         _wordStates?.Dispose();
