@@ -1,4 +1,6 @@
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace VisualWords;
@@ -39,9 +41,13 @@ public static partial class JsonErrors
     {
         var type = typeof(JsonErrors).Assembly.GetType(typeName);
         return type is { IsEnum: true }
-            ? "one of " + string.Join(", ", System.Enum.GetNames(type).Select(n => JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))
+            ? "one of " + string.Join(", ", type.GetFields(BindingFlags.Public | BindingFlags.Static).Select(JsonName))
             : null;
     }
+
+    /// <summary>An enum member's name in our JSON: its [JsonStringEnumMemberName], else snake_case.</summary>
+    static string JsonName(FieldInfo f) =>
+        f.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? JsonNamingPolicy.SnakeCaseLower.ConvertName(f.Name);
 
     [GeneratedRegex(@"could not be converted to (?<type>[\w.\[\]`]+(?:\[\[.*?\]\])?)")]
     private static partial Regex ConvertedTo();

@@ -82,15 +82,15 @@ public static class EvalCommand
             throw new BadInputException($"--mask-from '{maskFrom}': use model, decoder, words or both");
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         if (maskFrom == "model") { yield return new SegmenterPredictor(ReferringSegmenter.Load(folder, device), name); yield break; }
-        foreach (var from in maskFrom == "both" ? new[] { "decoder", "words" } : [maskFrom])
+        foreach (var from in maskFrom == "both" ? [MaskSource.Decoder, MaskSource.Words] : new[] { maskFrom == "words" ? MaskSource.Words : MaskSource.Decoder })
         {
             var segmenter = ReferringSegmenter.Load(folder, device);
-            if (from == "words" && !segmenter.Model.Config.Grounding)
+            if (from == MaskSource.Words && !segmenter.Model.Config.Grounding)
             {
                 segmenter.Dispose();
-                throw new BadInputException($"--mask-from {from}: {folder} does not ground its answers in visual words");
+                throw new BadInputException($"--mask-from words: {folder} does not ground its answers in visual words");
             }
-            yield return new SegmenterPredictor(new ReferringSegmenter(segmenter.Model) { MaskFrom = from }, $"{name} ({from} mask)");
+            yield return new SegmenterPredictor(new ReferringSegmenter(segmenter.Model) { MaskFrom = from }, $"{name} ({from.ToString().ToLowerInvariant()} mask)");
         }
     }
 

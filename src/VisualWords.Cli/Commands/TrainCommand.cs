@@ -16,6 +16,7 @@ public static class TrainCommand
         cmd.Options.Add(config);
         cmd.Options.Add(outDir);
         cmd.Options.Add(resume);
+        cmd.Subcommands.Add(CurveCommand());
         cmd.SetAction(r =>
         {
             GlobalOptions.Apply(r);
@@ -55,6 +56,28 @@ public static class TrainCommand
             }
             if (history.Count > 0)
                 AnsiConsole.MarkupLine($"done: step {history[^1].Step}, loss {history[^1].Loss:F4}; metrics in {Markup.Escape(trainer!.MetricsPath)}, curve in {Markup.Escape(trainer.LossCurvePath)}");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary><c>train curve --run DIR</c>: the loss/validation curve drawn again from a run folder's logs.</summary>
+    static Command CurveCommand()
+    {
+        var run = new Option<string>("--run") { Description = "Run folder (metrics.jsonl, validation.jsonl).", Required = true };
+        var output = new Option<string?>("--out") { Description = "PNG to write (default: RUN/loss.png)." };
+        var metric = new Option<string>("--metric") { Description = "Name of the validation score for the legend.", DefaultValueFactory = _ => "val gIoU" };
+        var cmd = new Command("curve", "Draw a run's loss and validation curve again from its logs (e.g. after a run stopped early).");
+        cmd.Options.Add(run);
+        cmd.Options.Add(output);
+        cmd.Options.Add(metric);
+        cmd.SetAction(r =>
+        {
+            var dir = r.GetValue(run)!;
+            var path = r.GetValue(output) ?? Path.Combine(dir, "loss.png");
+            using var outputs = new OutputFiles().File("--out", path);   // checked before any work
+            int steps = Trainer.RedrawCurve(dir, path, r.GetValue(metric)!);
+            Console.WriteLine($"{path} ({steps} steps)");
             return ExitCodes.Ok;
         });
         return cmd;

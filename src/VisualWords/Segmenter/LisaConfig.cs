@@ -109,13 +109,13 @@ public sealed record LisaConfig(
         {
             Sam = Sam,
             VisionTower = visionTower,
-            VisionResize = "crop",
+            VisionResize = VisionResizeMode.Crop,
             Projector = "linear",
             Llm = Llm,
-            Tokenizer = "sentencepiece",
+            Tokenizer = TokenizerKind.SentencePiece,
             LlmVocabSize = VocabSize,
             // LISA stores and runs its LLM in half precision; bf16 keeps LISA-7B within 24 GB here.
-            LlmDtype = LlmHalf ? "bfloat16" : "float32",
+            LlmDtype = LlmHalf ? LlmDtype.BFloat16 : LlmDtype.Float32,
             ImageStartEnd = ImageStartEnd,
             Superpixels = new SuperpixelSourceConfig { Kind = "grid", GridCells = tower.NativeGrid },
             TrainVisionTower = false,

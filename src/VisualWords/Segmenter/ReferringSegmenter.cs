@@ -29,7 +29,7 @@ public sealed class ReferringSegmenter : IDisposable
     public VisualWordsModel Model { get; }
     public int MaxNewTokens { get; init; } = 16;
     /// <summary>Overrides the model's <see cref="VisualWordsConfig.MaskFrom"/> (evaluation compares both).</summary>
-    public string? MaskFrom { get; init; }
+    public MaskSource? MaskFrom { get; init; }
 
     public ReferringSegmenter(VisualWordsModel model, Device? device = null)
     {

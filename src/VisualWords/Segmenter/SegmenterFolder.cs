@@ -41,8 +41,8 @@ public static class SegmenterFolder
     {
         TextTokenizer t = config.Tokenizer switch
         {
-            "word" => WordTokenizer.Load(Path.Combine(dir, WordTokenizerFile)),
-            "sentencepiece" => LlamaTextTokenizer.Load(Path.Combine(dir, SentencePieceFile)),
+            TokenizerKind.Word => WordTokenizer.Load(Path.Combine(dir, WordTokenizerFile)),
+            TokenizerKind.SentencePiece => LlamaTextTokenizer.Load(Path.Combine(dir, SentencePieceFile)),
             _ => throw new BadInputException($"{ConfigFile}: unknown tokenizer '{config.Tokenizer}' (word or sentencepiece)"),
         };
         t.AddSegmentationTokens(config.ImageStartEnd);

@@ -9,6 +9,52 @@ using VisualWords.Vision;
 
 namespace VisualWords.Segmenter;
 
+// The config's fixed choices. Their JSON names (snake_case, or the attribute's) are the strings
+// visualwords.json has always used; JsonErrors lists them when a file has another value.
+
+/// <summary>How an image becomes the vision tower's square input (<see cref="VisualWordsConfig.VisionResize"/>).</summary>
+public enum VisionResizeMode
+{
+    /// <summary>PIL bilinear to S x S: the whole image, so superpixel label maps line up.</summary>
+    Stretch,
+    /// <summary>CLIPImageProcessor as LLaVA v1 / LISA: bicubic shortest side to S, centred S x S crop.</summary>
+    Crop,
+}
+
+/// <summary>Which text tokenizer a model folder holds (<see cref="VisualWordsConfig.Tokenizer"/>).</summary>
+public enum TokenizerKind
+{
+    /// <summary>tokenizer.json (<see cref="WordTokenizer"/>).</summary>
+    Word,
+    /// <summary>tokenizer.model (LLaMA's SentencePiece).</summary>
+    [JsonStringEnumMemberName("sentencepiece")] SentencePiece,
+}
+
+/// <summary>The LLM's parameter and compute dtype (<see cref="VisualWordsConfig.LlmDtype"/>).</summary>
+public enum LlmDtype
+{
+    [JsonStringEnumMemberName("float32")] Float32,
+    [JsonStringEnumMemberName("bfloat16")] BFloat16,
+}
+
+/// <summary>The grounding's dense prompt to the mask decoder (<see cref="VisualWordsConfig.GroundingPrompt"/>).</summary>
+public enum GroundingPromptMode
+{
+    /// <summary>Each word weighted by its sigmoid score.</summary>
+    Soft,
+    /// <summary>The chosen words at full weight, the others soft.</summary>
+    Chosen,
+}
+
+/// <summary>Where the answer's mask comes from (<see cref="VisualWordsConfig.MaskFrom"/>).</summary>
+public enum MaskSource
+{
+    /// <summary>SAM's mask decoder output.</summary>
+    Decoder,
+    /// <summary>The union of the grounded visual words (needs grounding).</summary>
+    Words,
+}
+
 /// <summary>
 /// The whole referring segmenter: which SAM, which vision tower, which projector, which LLM and
 /// tokenizer, and how superpixels are made. Stored as <c>visualwords.json</c> in a model folder.
@@ -26,7 +72,7 @@ public sealed record VisualWordsConfig
     /// image, so superpixel label maps line up) or "crop" (CLIPImageProcessor as LLaVA v1 / LISA:
     /// bicubic shortest side to S, centred S x S crop; only for projectors that ignore label maps).
     /// </summary>
-    public string VisionResize { get; init; } = "stretch";
+    public VisionResizeMode VisionResize { get; init; } = VisionResizeMode.Stretch;
     /// <summary>Projector kind (<see cref="ProjectorConfig.Parse"/>): semantic, semantic-no-sspe, mlp2x_gelu, pool2, resampler64, ...</summary>
     public string Projector { get; init; } = "semantic";
     /// <summary>Attention heads of the SSA / resampler (must divide the widths).</summary>
@@ -35,7 +81,7 @@ public sealed record VisualWordsConfig
     /// <summary>The LLM, in Hugging Face config.json terms (vocab_size is set from the tokenizer).</summary>
     public JsonElement Llm { get; init; }
     /// <summary>"word" (tokenizer.json in the model folder) or "sentencepiece" (tokenizer.model in the folder).</summary>
-    public string Tokenizer { get; init; } = "word";
+    public TokenizerKind Tokenizer { get; init; } = TokenizerKind.Word;
     /// <summary>
     /// LLM embedding / lm_head rows when they are not the tokenizer's size: LISA checkpoints have no
     /// row for the &lt;image&gt; placeholder (never embedded), so theirs is one less (null: the tokenizer's).
@@ -45,7 +91,7 @@ public sealed record VisualWordsConfig
     /// The LLM's parameter and compute dtype: "float32", or "bfloat16" (half the memory: LISA-7B's
     /// LLaMA is 13.5 GB instead of 27 GB; SAM, the tower, projector and head stay float32).
     /// </summary>
-    public string LlmDtype { get; init; } = "float32";
+    public LlmDtype LlmDtype { get; init; } = LlmDtype.Float32;
     /// <summary>Wrap the image's tokens in &lt;im_start&gt;…&lt;im_end&gt; in the prompt (LISA's <c>mm_use_im_start_end</c>).</summary>
     public bool ImageStartEnd { get; init; } = false;
     /// <summary>LoRA rank on the LLM (0: train the LLM fully).</summary>
@@ -66,24 +112,17 @@ public sealed record VisualWordsConfig
     /// score — mostly empty while no word scores above 0.5) or "chosen" (the chosen words, as
     /// <see cref="VisualWordGrounding.Choose"/> picks them, at full weight; the others soft).
     /// </summary>
-    public string GroundingPrompt { get; init; } = "soft";
+    public GroundingPromptMode GroundingPrompt { get; init; } = GroundingPromptMode.Soft;
     /// <summary>"decoder" (SAM's mask decoder output) or "words" (the union of the grounded visual words; needs grounding).</summary>
-    public string MaskFrom { get; init; } = "decoder";
+    public MaskSource MaskFrom { get; init; } = MaskSource.Decoder;
 
-    /// <summary>One check of every choice that has a fixed set of values (called by the model's constructor).</summary>
+    /// <summary>
+    /// The rules between fields (called by the model's constructor); a choice outside its enum is
+    /// already refused by <see cref="Parse"/>, naming the field and its values.
+    /// </summary>
     public void Validate()
     {
-        if (VisionResize is not ("stretch" or "crop"))
-            throw new BadInputException($"model config: vision_resize '{VisionResize}' is not stretch or crop");
-        if (LlmDtype is not ("float32" or "bfloat16"))
-            throw new BadInputException($"model config: llm_dtype '{LlmDtype}' is not float32 or bfloat16");
-        if (Tokenizer is not ("word" or "sentencepiece"))
-            throw new BadInputException($"model config: tokenizer '{Tokenizer}' is not word or sentencepiece");
-        if (MaskFrom is not ("decoder" or "words"))
-            throw new BadInputException($"model config: mask_from '{MaskFrom}' is not decoder or words");
-        if (GroundingPrompt is not ("soft" or "chosen"))
-            throw new BadInputException($"model config: grounding_prompt '{GroundingPrompt}' is not soft or chosen");
-        if (MaskFrom == "words" && !Grounding)
+        if (MaskFrom == MaskSource.Words && !Grounding)
             throw new BadInputException("model config: mask_from 'words' needs grounding: true");
         if (LoraRank < 0) throw new BadInputException($"model config: lora_rank must be >= 0 (got {LoraRank})");
         Superpixels.Validate();
@@ -95,7 +134,8 @@ public sealed record VisualWordsConfig
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // Names only: a number would pass for any choice, even one that has no name.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 

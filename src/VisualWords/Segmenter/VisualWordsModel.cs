@@ -59,10 +59,10 @@ public sealed class VisualWordsModel : nn.Module
         vision_tower = config.VisionConfig.Create();
         vision_tower.GridSize(config.VisionSize, config.VisionSize); // the tower must tile the chosen size
         var llmConfig = config.LlmConfig(EmbeddingRows(config, tokenizer));
-        var llmDtype = config.LlmDtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32;
+        var llmDtype = config.LlmDtype == LlmDtype.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         llm = new LlamaForCausalLM(llmConfig, dtype: llmDtype, initialize: initializeLlm);
         var projectorConfig = config.ProjectorConfig(llmConfig.HiddenSize);
-        if (config.VisionResize == "crop" && projectorConfig is SemanticProjectorConfig)
+        if (config.VisionResize == VisionResizeMode.Crop && projectorConfig is SemanticProjectorConfig)
             throw new BadInputException("model config: vision_resize 'crop' hides image borders from the tower, so the semantic projector's label maps would not line up; use 'stretch'");
         projector = projectorConfig.Create();
         text_hidden_fcs = TextHiddenFcs.Create(llmConfig.HiddenSize, sam.PromptEmbedDim);
@@ -112,7 +112,7 @@ public sealed class VisualWordsModel : nn.Module
     {
         int s = Config.VisionSize;
         var resized = image.Width == s && image.Height == s ? image
-            : Config.VisionResize == "crop" ? PilResample.ShortestSideCenterCrop(image, s)
+            : Config.VisionResize == VisionResizeMode.Crop ? PilResample.ShortestSideCenterCrop(image, s)
             : PilBilinear.Resize(image, s, s);
         return ImageTensors.ToFloatCHW(resized);
     }
@@ -285,7 +285,7 @@ public sealed class VisualWordsModel : nn.Module
     /// <summary>Each real word's weight in the dense prompt (see <see cref="VisualWordsConfig.GroundingPrompt"/>) from its sigmoid score.</summary>
     Tensor WordWeights(Tensor probs)
     {
-        if (Config.GroundingPrompt == "soft") return probs;
+        if (Config.GroundingPrompt == GroundingPromptMode.Soft) return probs;
         // Choose's rule on probabilities: the words above 0.5, or the best one when none is.
         var chosen = probs.gt(0.5).logical_or(nn.functional.one_hot(probs.argmax(), probs.shape[0]).to(ScalarType.Bool));
         return where(chosen, ones_like(probs), probs);
@@ -318,7 +318,7 @@ public sealed class VisualWordsModel : nn.Module
     /// <see cref="VisualWordsConfig.MaskFrom"/>: the mask decoder's output, or the union of the
     /// grounded words. Also returns the chosen words per row (empty without grounding).
     /// </summary>
-    public (Tensor[] Masks, IReadOnlyList<int>[] Words) FinalMasks(IReadOnlyList<ImageInputs> images, SegDecoding decoded, string? maskFrom = null)
+    public (Tensor[] Masks, IReadOnlyList<int>[] Words) FinalMasks(IReadOnlyList<ImageInputs> images, SegDecoding decoded, MaskSource? maskFrom = null)
     {
         using var scope = NewDisposeScope();
         var from = maskFrom ?? Config.MaskFrom;
@@ -330,7 +330,7 @@ public sealed class VisualWordsModel : nn.Module
             words[i] = decoded.WordScores is { } s
                 ? VisualWordGrounding.Choose(s[i, ..img.Regions].cpu().contiguous().data<float>().ToArray())
                 : [];
-            if (from == "words" && decoded.WordScores is not null)
+            if (from == MaskSource.Words && decoded.WordScores is not null)
                 masks[i] = img.Labels.unsqueeze(-1).eq(tensor(words[i].Select(w => (long)w).ToArray(), device: img.Labels.device)).any(-1);
             else
                 masks[i] = Postprocess(decoded.MaskLogits[i].unsqueeze(0).unsqueeze(0), img.InputSize, img.OriginalSize)[0] > 0;

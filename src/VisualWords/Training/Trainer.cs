@@ -139,6 +139,21 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
         return history;
     }
 
+    /// <summary>
+    /// Draws a run folder's curve again from its logs (metrics.jsonl, validation.jsonl) — after a run
+    /// that was stopped before its end, or to another path. Returns the number of steps drawn.
+    /// </summary>
+    public static int RedrawCurve(string runDir, string? path = null, string validationName = "validation")
+    {
+        var metrics = Path.Combine(runDir, "metrics.jsonl");
+        if (!File.Exists(metrics)) throw new BadInputException($"{runDir}: no metrics.jsonl (not a run folder?)");
+        var history = ReadJsonl<StepMetrics>(metrics);
+        var validation = ReadJsonl<ValidationPoint>(Path.Combine(runDir, "validation.jsonl"));
+        LossCurve.Save(history, path ?? Path.Combine(runDir, "loss.png"),
+            validation: validation.Select(v => (v.Step, v.Score)).ToList(), validationName: validationName);
+        return history.Count;
+    }
+
     static double GradNorm(IReadOnlyList<Parameter> ps)
     {
         using var scope = NewDisposeScope();

@@ -35,7 +35,7 @@ public class LisaCheckpointTests
         Assert.EndsWith("clip-vit-tiny", load.VisionTowerFolder);
         Assert.Equal(("vit_tiny", "clip-tiny", "linear", 32003), (model.Config.Sam, model.Config.VisionTower, model.Config.Projector, model.llm.Config.VocabSize));
         Assert.True(model.Config.ImageStartEnd);
-        Assert.Equal("crop", model.Config.VisionResize); // CLIPImageProcessor, as LISA feeds CLIP
+        Assert.Equal(VisionResizeMode.Crop, model.Config.VisionResize); // CLIPImageProcessor, as LISA feeds CLIP
 
         // Both shards are read; every LISA key lands on exactly one of ours; ours = LISA's + the CLIP tower.
         var map = WeightMap();
