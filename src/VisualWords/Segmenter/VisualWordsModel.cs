@@ -272,7 +272,7 @@ public sealed class VisualWordsModel : nn.Module
             scores = grounding.forward(segHidden, groundingInputs);
             var probs = sigmoid(scores.detach());
             wordsMask = stack(images.Select((img, i) =>
-                (WordWeights(probs[i, ..img.Regions]).reshape(-1, 1, 1) * RegionMasksLowRes(img)).sum(dim: 0)).ToArray());
+                (WordWeights(scores[i, ..img.Regions], probs[i, ..img.Regions]).reshape(-1, 1, 1) * RegionMasksLowRes(img)).sum(dim: 0)).ToArray());
             maskInput = ((wordsMask * 2 - 1) * 10).unsqueeze(1);       // a confident low-res logit map, as SAM's own mask inputs are
         }
         var masks = DecodeMasks(cat(images.Select(i => i.SamEmbedding).ToArray()), segHidden, maskInput);
@@ -282,13 +282,13 @@ public sealed class VisualWordsModel : nn.Module
         return result;
     }
 
-    /// <summary>Each real word's weight in the dense prompt (see <see cref="VisualWordsConfig.GroundingPrompt"/>) from its sigmoid score.</summary>
-    Tensor WordWeights(Tensor probs)
+    /// <summary>Each real word's weight in the dense prompt (see <see cref="VisualWordsConfig.GroundingPrompt"/>): its
+    /// sigmoid score, and with "chosen" 1 for the words <see cref="VisualWordGrounding.Choose"/> picks.</summary>
+    Tensor WordWeights(Tensor scores, Tensor probs)
     {
         if (Config.GroundingPrompt == GroundingPromptMode.Soft) return probs;
-        // Choose's rule on probabilities: the words above 0.5, or the best one when none is.
-        var chosen = probs.gt(0.5).logical_or(nn.functional.one_hot(probs.argmax(), probs.shape[0]).to(ScalarType.Bool));
-        return where(chosen, ones_like(probs), probs);
+        var chosen = VisualWordGrounding.Choose(scores.detach().cpu().contiguous().data<float>().ToArray()).Select(w => (long)w).ToArray();
+        return probs.index_fill(0, tensor(chosen, device: probs.device), 1.0);
     }
 
     /// <summary>

@@ -27,9 +27,10 @@ public interface ITrainingProgress
 /// </summary>
 public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDir, ITrainingProgress? progress = null)
 {
-    public string MetricsPath => Path.Combine(outDir, "metrics.jsonl");
-    public string LossCurvePath => Path.Combine(outDir, "loss.png");
-    public string ValidationPath => Path.Combine(outDir, "validation.jsonl");
+    const string MetricsFile = "metrics.jsonl", ValidationFile = "validation.jsonl", CurveFile = "loss.png";
+    public string MetricsPath => Path.Combine(outDir, MetricsFile);
+    public string LossCurvePath => Path.Combine(outDir, CurveFile);
+    public string ValidationPath => Path.Combine(outDir, ValidationFile);
 
     /// <summary>The step of the newest checkpoint in <paramref name="runDir"/> when it has reached run.steps, else null (nothing yet, or unfinished).</summary>
     public static long? FinishedStep(TrainConfig config, string runDir) =>
@@ -135,7 +136,7 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
             if ((step + 1) % config.Run.CheckpointEvery == 0 || step + 1 == end)
                 ckpt.Save(step + 1, task.Model, optimizer, new TrainerState(step + 1, best, bestStep, config.ToJson()));
         }
-        LossCurve.Save(history, LossCurvePath, validation: validation.Select(v => (v.Step, v.Score)).ToList(), validationName: task.ValidationMetric);
+        SaveCurve(history, validation, LossCurvePath, task.ValidationMetric);
         return history;
     }
 
@@ -145,14 +146,15 @@ public sealed class Trainer(TrainConfig config, ITrainingTask task, string outDi
     /// </summary>
     public static int RedrawCurve(string runDir, string? path = null, string validationName = "validation")
     {
-        var metrics = Path.Combine(runDir, "metrics.jsonl");
-        if (!File.Exists(metrics)) throw new BadInputException($"{runDir}: no metrics.jsonl (not a run folder?)");
+        var metrics = Path.Combine(runDir, MetricsFile);
+        if (!File.Exists(metrics)) throw new BadInputException($"{runDir}: no {MetricsFile} (not a run folder?)");
         var history = ReadJsonl<StepMetrics>(metrics);
-        var validation = ReadJsonl<ValidationPoint>(Path.Combine(runDir, "validation.jsonl"));
-        LossCurve.Save(history, path ?? Path.Combine(runDir, "loss.png"),
-            validation: validation.Select(v => (v.Step, v.Score)).ToList(), validationName: validationName);
+        SaveCurve(history, ReadJsonl<ValidationPoint>(Path.Combine(runDir, ValidationFile)), path ?? Path.Combine(runDir, CurveFile), validationName);
         return history.Count;
     }
+
+    static void SaveCurve(IReadOnlyList<StepMetrics> history, IEnumerable<ValidationPoint> validation, string path, string validationName) =>
+        LossCurve.Save(history, path, validation: validation.Select(v => (v.Step, v.Score)).ToList(), validationName: validationName);
 
     static double GradNorm(IReadOnlyList<Parameter> ps)
     {
