@@ -177,7 +177,7 @@ public static class PaperBenchmark
         var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
         if (JsonNode.Parse(File.ReadAllText(path), documentOptions: options) is not JsonObject root || root["model"] is not JsonObject model)
             throw new BadInputException($"{path}: expected a training config with a model section");
-        foreach (var key in new[] { "init", "init_sam" })
+        foreach (var key in new[] { "init", "init_sam", "init_vision_tower" })
             if (model[key]?.GetValue<string>() is { } p) model[key] = recipe.ResolvePath(p);
         return root;
     }

@@ -18,6 +18,10 @@ public sealed record ReferringModelSection
     public JsonElement Config { get; init; }
     /// <summary>Optional SAM weights to start from (e.g. models/shapes-sam/model.safetensors); SAM's encoder stays frozen.</summary>
     public string? InitSam { get; init; }
+    /// <summary>Optional vision tower to start from: a model folder or a .safetensors holding
+    /// <c>vision_tower.*</c> keys (e.g. the shipped model's ShapesWorld tower, playing CLIP's part);
+    /// every tower key must load. With <c>train_vision_tower: false</c> it stays frozen, as in LLaVA and LISA.</summary>
+    public string? InitVisionTower { get; init; }
     /// <summary>Optional whole-model folder to start from (fine-tuning); <see cref="Config"/>, if given, then
     /// overrides top-level keys of the folder's visualwords.json (e.g. <c>{"train_vision_tower": false}</c>).</summary>
     public string? Init { get; init; }
@@ -94,9 +98,25 @@ public sealed class ReferringSegmentationTask : ITrainingTask
             }
             Segmenter.CopySamIntoWordsSam();
         }
+        if (_modelSection.InitVisionTower is { } towerPath) LoadVisionTower(Segmenter, config.ResolvePath(towerPath)!);
         _trainable = Segmenter.SetTrainable();
         if (_data.WordsCache is { } cacheDir) _wordsCache = VisualWordsCache.Open(config.ResolvePath(cacheDir)!, Segmenter);
         Segmenter.eval();   // the cache is filled by worker threads before the trainer switches modes
+    }
+
+    /// <summary>Copies the <c>vision_tower.*</c> tensors of a model folder or weights file into the model's tower;
+    /// a tower key the file lacks, or a shape that differs, is an error that names them.</summary>
+    static void LoadVisionTower(VisualWordsModel model, string path)
+    {
+        var file = Directory.Exists(path) ? Path.Combine(path, SegmenterFolder.WeightsFile) : path;
+        const string prefix = "vision_tower.";
+        using var sd = Checkpoint.Load(file);
+        var report = StateDictLoader.LoadInto(model, sd, new LoadOptions { Strict = false, OnlyPrefixes = [prefix] });
+        var missing = report.Missing.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        if (missing.Count > 0 || report.ShapeMismatches.Count > 0 || report.Loaded.Count == 0)
+            throw new BadInputException($"model.init_vision_tower {file}: its tower does not match model.config's " +
+                $"({report.Loaded.Count} tower tensors loaded; missing: {string.Join(", ", missing.DefaultIfEmpty("none"))}; " +
+                $"shape mismatches: {string.Join(", ", report.ShapeMismatches.DefaultIfEmpty("none"))})");
     }
 
     /// <summary>Every text the word tokenizer must know: the conversation template and all expressions.</summary>

@@ -21,7 +21,7 @@ public sealed record TrainConfig
 
     /// <summary>
     /// The folder of the config file (null when parsed from text): relative paths in the config
-    /// (<c>init</c>, <c>init_sam</c>, <c>dataset</c>, <c>data.dir</c>) mean paths beside the config,
+    /// (<c>init</c>, <c>init_sam</c>, <c>init_vision_tower</c>, <c>dataset</c>, <c>data.dir</c>) mean paths beside the config,
     /// whatever folder the command runs in. Tasks resolve them with <see cref="ResolvePath"/>.
     /// </summary>
     [JsonIgnore]
