@@ -29,7 +29,11 @@ public static class BenchCommand
         var cmd = new Command("paper",
             "The paper's claim, measured: train every projector row (patch MLP, pooling, resampler, SVP and its ablations, SLIC / grid, grounding) " +
             "with one recipe and budget, evaluate each on val/testA/testB/compositional, and write a Markdown report with two plots.");
-        foreach (var o in new Option[] { budget, output, work, recipe }) cmd.Options.Add(o);
+        var tokenizer = new Option<string?>("--tokenizer")
+        {
+            Description = "LLaMA SentencePiece tokenizer.model that counts the real-scale section's prompt (default VISUALWORDS_HOME/tests/fixtures/llama/tokenizer.model).",
+        };
+        foreach (var o in new Option[] { budget, output, work, recipe, tokenizer }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
@@ -38,13 +42,15 @@ public static class BenchCommand
             var md = r.GetValue(output)!;
             var (tokensPng, curvesPng) = PaperBenchmarkReport.PlotPaths(md);
             var recipePath = r.GetValue(recipe) ?? Path.Combine(Home, "configs", "paper-bench.json");
-            using var outputs = new OutputFiles().Input(recipePath).File("--out", md).File("--out (plot)", tokensPng).File("--out (plot)", curvesPng);
+            var llamaTokenizer = r.GetValue(tokenizer) ?? Path.Combine(Home, "tests", "fixtures", "llama", "tokenizer.model");
+            using var outputs = new OutputFiles().Input(recipePath).Input(llamaTokenizer).File("--out", md).File("--out (plot)", tokensPng).File("--out (plot)", curvesPng);
             var workDir = r.GetValue(work) ?? Path.Combine("runs", "paper-" + b.Name);
             var provenance = Provenance.Collect("visualwords " + string.Join(' ', r.Tokens.Select(t => Quote(t.Value))), Home);
 
             var rows = PaperBenchmark.Run(b, recipePath, workDir, device, text => Term.Err.WriteLine(text),
                 row => new TrainCommand.LineProgress($"  {row.Name}: "));
-            outputs.WriteText(md, PaperBenchmarkReport.Markdown(rows, b, provenance, md));
+            var realScale = PaperBenchmark.RealScale(b, rows, workDir, llamaTokenizer, text => Term.Err.WriteLine(text));
+            outputs.WriteText(md, PaperBenchmarkReport.Markdown(rows, b, provenance, md, realScale));
             outputs.Write(tokensPng, s => s.Write(PaperBenchmarkPlots.TokensVersusCIoU(rows)));
             outputs.Write(curvesPng, s => s.Write(PaperBenchmarkPlots.CurvesVersusTime(rows)));
             outputs.Commit();

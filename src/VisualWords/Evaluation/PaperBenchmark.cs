@@ -140,6 +140,36 @@ public static class PaperBenchmark
         return parts.Count == 0 ? null : parts.Sum(r => value(r)!.Value * count(r)) / parts.Sum(count);
     }
 
+    // ── the same question at real scale ──────────────────────────────────────────────────────
+
+    /// <summary>The paper's token budget for SVP: ~93% fewer tokens than patches, i.e. 7% of them.</summary>
+    public const double PaperTokenShare = 0.07;
+
+    /// <summary>
+    /// The per-query cost at the budget's real-scale sizes (<see cref="RealScaleCost"/>), for SVP at the
+    /// visual tokens its rows measured here and at the paper's 7% of the tower's patches; measured once
+    /// per work folder (WORK/real-scale.json) and reused by a rerun, like a finished row.
+    /// </summary>
+    public static RealScaleCost RealScale(PaperBudget budget, IReadOnlyList<PaperRowResult> rows, string workDir, string llamaTokenizer, Action<string> say)
+    {
+        var path = Path.Combine(workDir, "real-scale.json");
+        if (File.Exists(path))
+        {
+            say($"real scale: measured earlier, reusing {path}");
+            return JsonSerializer.Deserialize<RealScaleCost>(File.ReadAllText(path), Json) ?? throw new BadInputException($"{path} is empty");
+        }
+        var (text, question) = RealScaleCost.PromptTokens(LlamaTextTokenizer.Load(llamaTokenizer));
+        var tower = Vision.VisionTowers.Get(budget.RealScale.Tower);
+        int patches = (budget.RealScale.TowerSide / tower.PatchSize) * (budget.RealScale.TowerSide / tower.PatchSize);
+        var svpTokens = new List<(string, double)>();
+        if (rows.Where(r => r.Row is "svp" or "svp-s2" && r.TokensMean is not null).Select(r => r.TokensMean!.Value).ToList() is { Count: > 0 } measured)
+            svpTokens.Add(("SVP's mean on ShapesWorld val, measured above", measured.Average()));
+        svpTokens.Add(($"the paper's ~93% fewer, i.e. {PaperTokenShare * 100:0}% of {patches} patches; not measured here", PaperTokenShare * patches));
+        var cost = RealScaleCost.Measure(budget.RealScale, svpTokens, text, question, ScalarType.BFloat16, say);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(cost, Json));
+        return cost;
+    }
+
     // ── training cost and curve, from the trainer's logs ──────────────────────────────────────
 
     /// <summary>

@@ -61,7 +61,8 @@ public sealed record PaperBudget(
         Steps: 4, BatchSize: 4, WarmupSteps: 1, EvalEvery: 2, ValSamples: 4,
         EvalLimit: 6,
         Rows: ["patch-mlp", "svp", "svp-grounding"],
-        Sizing: "a smoke run: every stage and both plots, numbers meaningless");
+        Sizing: "a smoke run: every stage and both plots, numbers meaningless")
+    { RealScale = RealScaleDims.Tiny };
 
     /// <summary>
     /// Every row within ~2 hours on 2 quiet cores (see <see cref="Sizing"/>).
@@ -78,6 +79,9 @@ public sealed record PaperBudget(
                 "~2 min encoding images (SAM + everything mode or SLIC, ~0.25 s each) + ~1 min validation and evaluation; " +
                 "patch MLP ~8 min of steps + ~2 min; pooling, resampler and grid rows in between: ~105 minutes for the 14 rows. " +
                 "Each row then trains on a quarter of the shipped model's 19,200 samples");
+
+    /// <summary>The model sizes of the report's per-query cost section (<see cref="RealScaleCost"/>).</summary>
+    public RealScaleDims RealScale { get; init; } = RealScaleDims.Real;
 
     public static readonly IReadOnlyList<PaperBudget> All = [Quick, Full];
 

@@ -23,7 +23,8 @@ public class PaperBenchmarkTests
     {
         using var dir = Fixtures.TempDir();
         var md = dir.File("results.md");
-        string[] args = ["--threads", "1", "bench", "paper", "--budget", "quick", "--work", dir.File("work"), "--out", md, "--recipe", Recipe];
+        string[] args = ["--threads", "1", "bench", "paper", "--budget", "quick", "--work", dir.File("work"), "--out", md, "--recipe", Recipe,
+            "--tokenizer", Path.Combine(Fixtures.RepoRoot(), "tests", "fixtures", "llama", "tokenizer.model")];
         var (code, stdout, err) = CliRunner.Run(args);
         Assert.True(code == 0, err);
         Assert.Equal(Path.GetFullPath(md), stdout.Trim());
@@ -37,6 +38,12 @@ public class PaperBenchmarkTests
         foreach (var row in PaperBudget.Quick.Rows)
             Assert.Equal(2, text.Split('\n').Count(l => l.StartsWith($"| `{row}` |", StringComparison.Ordinal)));   // one line in each table
         Assert.Contains("## The goal: SVP against the patch MLP", text);
+        // The real-scale section (tiny stand-ins in the quick budget): every part, both pipelines, SVP at its measured tokens and at the paper's 7%.
+        Assert.Contains("## The same question at real scale: tiny stand-ins", text);
+        Assert.Contains("| **an image's first question** | **", text);
+        Assert.Contains("SVP's mean on ShapesWorld val, measured above", text);
+        Assert.Contains("the paper's ~93% fewer", text);
+        Assert.True(File.Exists(dir.File("work/real-scale.json")));
         var (tokensPng, curvesPng) = PaperBenchmarkReport.PlotPaths(md);
         Assert.Contains($"]({Path.GetFileName(tokensPng)})", text);
         Assert.Contains($"]({Path.GetFileName(curvesPng)})", text);
