@@ -86,9 +86,9 @@ public sealed record RealScaleCost(
         using (var image = rand(1, 3, sam.ImageSize, sam.ImageSize).mul(255))
         using (var input = samModel.Preprocess(image))
         {
-            samModel.ImageEncoder.forward(input).Dispose();             // warm-up
+            samModel.EncodeImage(input).Dispose();             // warm-up
             var sw = Stopwatch.StartNew();
-            embedding = samModel.ImageEncoder.forward(input);
+            embedding = samModel.EncodeImage(input);
             encoderMs = sw.Elapsed.TotalMilliseconds;
         }
         using var __ = embedding;

@@ -57,7 +57,7 @@ public sealed class SamPredictor : IDisposable
         using var _ = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         var chw = ImageTensors.ToFloatCHW(resized).unsqueeze(0).to(Model.Device);
-        var embedding = Model.ImageEncoder.forward(Model.Preprocess(chw));
+        var embedding = Model.EncodeImage(Model.Preprocess(chw));
         SetEmbeddingCore(embedding.MoveToOuterDisposeScope(), (image.Height, image.Width));
     }
 

@@ -104,7 +104,7 @@ public sealed class VisualWordsModel : nn.Module
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = visual_model.Preprocess(samPixels.dim() == 3 ? samPixels.unsqueeze(0) : samPixels);
-        return scope.MoveToOuter(visual_model.ImageEncoder.forward(x));
+        return scope.MoveToOuter(visual_model.EncodeImage(x));
     }
 
     /// <summary>The vision tower's view of an image (<see cref="VisualWordsConfig.VisionResize"/>), 3 x S x S floats 0..255.</summary>
