@@ -10,7 +10,8 @@ namespace VisualWords.Bench;
 
 /// <summary>
 /// SAM vit_b, ours against the official PyTorch code on the same random full-size weights:
-/// image encoder at 1024^2 and the decoder for 64 point prompts (one batch, multimask).
+/// image encoder at 1024^2 and the decoder for 64 point prompts (one batch, multimask); then our
+/// encoder in bfloat16 against the official float32 output (time, embedding error, mask IoU).
 /// Reads what tools/parity/sam_bench.py wrote into DIR (run that first; bench/sam.sh runs both).
 /// Usage: sam DIR --image IMG [--threads N]
 /// </summary>
@@ -49,6 +50,27 @@ public static class SamBench
         long flipped = (lowRes > 0).logical_xor(golden["low_res_logits"] > 0).sum().item<long>();
         iou.Dispose();
 
+        // The same encoder in bfloat16 (SamModel.SetEncoderDtype), in the same run: its time, its
+        // embedding's error against the official float32 one, and the masks the 64 prompts then give.
+        model.SetEncoderDtype(ScalarType.BFloat16);
+        model.EncodeImage(input).Dispose();                                  // warm-up: oneDNN builds its bf16 kernels
+        cpu = CpuSeconds();
+        sw.Restart();
+        using var bfEmbedding = model.EncodeImage(input);
+        double bfS = sw.Elapsed.TotalSeconds, bfCpu = CpuSeconds() - cpu;
+        double bfRel = (bfEmbedding - golden["embedding"]).abs().max().item<float>() / golden["embedding"].abs().max().item<float>();
+        predictor.SetEmbedding(bfEmbedding, (img.Height, img.Width));
+        using var bfLowRes = predictor.PredictLowRes(golden["points"], golden["labels"], null, null, true, null, out var bfIou);
+        bfIou.Dispose();
+        using var a = (bfLowRes > 0).flatten(2);
+        using var b = (golden["low_res_logits"].reshape(bfLowRes.shape) > 0).flatten(2);
+        using var inter = a.logical_and(b).sum(2).to(ScalarType.Float64);
+        using var union = a.logical_or(b).sum(2).to(ScalarType.Float64);
+        using var nonEmpty = union > 0;
+        using var maskIou = (inter / union.clamp_min(1)).masked_select(nonEmpty);
+        double bfIouMin = maskIou.numel() > 0 ? maskIou.min().item<double>() : double.NaN;
+        double bfIouMean = maskIou.numel() > 0 ? maskIou.mean().item<double>() : double.NaN;
+
         double gflop = EncoderFlops(SamModelConfig.VitB.Vit!) / 1e9;
         double offEnc = official.GetProperty("encoder_s").GetDouble(), offDec = official.GetProperty("decoder_64_prompts_s").GetDouble();
         double offEncCpu = official.GetProperty("encoder_cpu_s").GetDouble(), offDecCpu = official.GetProperty("decoder_64_prompts_cpu_s").GetDouble();
@@ -65,6 +87,9 @@ public static class SamBench
             matmul_peak_gflops_per_s = peak,
             embedding_max_abs_diff = embErr, iou_max_abs_diff = iouErr, low_res_logits_max_abs_diff = logitErr,
             low_res_mask_pixels_flipped = flipped, low_res_mask_pixels = lowRes.numel(),
+            bf16_encoder_s = bfS, bf16_encoder_cpu_s = bfCpu, bf16_speedup_wall = encS / bfS, bf16_speedup_cpu = encCpu / bfCpu,
+            bf16_embedding_rel_err = bfRel, bf16_low_res_mask_iou_min = bfIouMin, bf16_low_res_mask_iou_mean = bfIouMean,
+            bf16_masks_compared = maskIou.numel(),
         };
         Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
