@@ -33,6 +33,15 @@ public static class Term
     /// <summary>Where the human-readable summary goes: stdout, or stderr when a JSON output took stdout ("-").</summary>
     public static IAnsiConsole Results(OutputFiles outputs) => outputs.UsesStdout ? Err : AnsiConsole.Console;
 
+    /// <summary>
+    /// How a library run reaches the user here: each stage under a spinner on stderr, notes grey, warnings
+    /// as plain lines (read after <see cref="Err"/> is set, so the tests' capturing console gets them).
+    /// </summary>
+    public static RunFeedback Feedback => new(
+        Stage: (status, work) => Err.Status().Start(Markup.Escape(status), _ => work()),
+        Note: note => Err.MarkupLine($"[grey]{Markup.Escape(note)}[/]"),
+        Warning: warning => Err.WriteLine(warning));
+
     /// <summary>Sets up stdout for a real process (the tests install their own capturing consoles).</summary>
     public static void UseProcessConsoles()
     {

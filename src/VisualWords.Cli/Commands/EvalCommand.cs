@@ -1,12 +1,10 @@
 using System.CommandLine;
 using Spectre.Console;
-using VisualWords.Data;
 using VisualWords.Evaluation;
-using VisualWords.Segmenter;
-using VisualWords.Superpixels;
 
 namespace VisualWords.Cli.Commands;
 
+/// <summary><c>visualwords eval</c>: referring segmentation scores of models and baselines on a split (<see cref="EvalRun"/>).</summary>
 public static class EvalCommand
 {
     public static Command Create()
@@ -50,19 +48,15 @@ public static class EvalCommand
             if (jsonPath is not null && jsonPath != OutputFiles.Stdout) mdPath ??= Path.ChangeExtension(jsonPath, ".md");
             using var outputs = new OutputFiles().Input(r.GetValue(data)).File("--json", jsonPath, allowStdout: true).File("--markdown", mdPath);
             var say = Term.Results(outputs);
-            var dataset = ReferDataset.Open(r.GetValue(data)!, r.GetValue(refs), r.GetValue(images));
-            // Trained models first, the baselines beside them in the same report.
-            var models = (r.GetValue(checkpoint) ?? []).SelectMany(c => Predictors(c, r.GetValue(maskFrom)!, device)).ToList();
-            using var disposeModels = new CompositeDisposable(models);
-            var predictors = models.Cast<IReferringPredictor>()
-                .Concat(Baselines(r.GetValue(baseline)!, ParseSuperpixels(r.GetValue(superpixels)!), r.GetValue(seed))).ToList();
+            var request = new EvalRequest(r.GetValue(data)!, r.GetValue(split)!, r.GetValue(checkpoint) ?? [], r.GetValue(maskFrom)!, r.GetValue(baseline)!,
+                r.GetValue(superpixels)!, r.GetValue(limit), r.GetValue(images), r.GetValue(refs), r.GetValue(skip), r.GetValue(seed));
+            using var run = EvalRun.Open(request, device);
             EvaluationReport report = null!;
             Term.Err.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
-                    var task = ctx.AddTask($"eval {Markup.Escape(r.GetValue(split)!)}");
-                    report = ReferringEvaluator.Evaluate(dataset, r.GetValue(split)!, predictors, r.GetValue(limit), r.GetValue(skip),
-                        (done, total) => { task.MaxValue = total; task.Value = done; });
+                    var task = ctx.AddTask($"eval {Markup.Escape(request.Split)}");
+                    report = run.Evaluate((done, total) => { task.MaxValue = total; task.Value = done; });
                 });
             report.Print(say);
             if (jsonPath is not null) outputs.WriteText(jsonPath, report.ToJson());
@@ -73,53 +67,5 @@ public static class EvalCommand
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    /// <summary>One predictor per mask source asked for (a checkpoint without grounding has only its decoder).</summary>
-    static IEnumerable<SegmenterPredictor> Predictors(string folder, string maskFrom, TorchSharp.torch.Device device)
-    {
-        if (maskFrom is not ("model" or "decoder" or "words" or "both"))
-            throw new BadInputException($"--mask-from '{maskFrom}': use model, decoder, words or both");
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
-        if (maskFrom == "model") { yield return new SegmenterPredictor(ReferringSegmenter.Load(folder, device), name); yield break; }
-        foreach (var from in maskFrom == "both" ? [MaskSource.Decoder, MaskSource.Words] : new[] { maskFrom == "words" ? MaskSource.Words : MaskSource.Decoder })
-        {
-            var segmenter = ReferringSegmenter.Load(folder, device);
-            if (from == MaskSource.Words && !segmenter.Model.Config.Grounding)
-            {
-                segmenter.Dispose();
-                throw new BadInputException($"--mask-from words: {folder} does not ground its answers in visual words");
-            }
-            yield return new SegmenterPredictor(new ReferringSegmenter(segmenter.Model) { MaskFrom = from }, $"{name} ({from.ToString().ToLowerInvariant()} mask)");
-        }
-    }
-
-    static IReadOnlyList<IReferringPredictor> Baselines(string names, ISuperpixelizer superpixels, long seed)
-    {
-        if (names.Trim() == "none") return [];
-        var list = names.Trim() == "all" ? ["whole", "largest", "random"] : names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return list.Distinct().Select<string, IReferringPredictor>(n => n switch
-        {
-            "whole" => new WholeImageBaseline(),
-            "largest" => new LargestSuperpixelBaseline(superpixels),
-            "random" => new RandomSuperpixelBaseline(superpixels, seed),
-            _ => throw new BadInputException($"--baseline: unknown baseline '{n}' (use whole, largest, random or all)"),
-        }).ToList();
-    }
-
-    static ISuperpixelizer ParseSuperpixels(string text)
-    {
-        var parts = text.Split(':');
-        if (parts is ["grid", var n] && int.TryParse(n, out int cells) && cells >= 1) return new GridSuperpixelizer(cells);
-        if (parts is ["slic"]) return new SlicSuperpixelizer();
-        throw new BadInputException($"--superpixels '{text}': use grid:N with N >= 1, or slic");
-    }
-
-    sealed class CompositeDisposable(IEnumerable<IDisposable> items) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var i in items) i.Dispose();
-        }
     }
 }

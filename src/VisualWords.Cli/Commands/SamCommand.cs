@@ -1,9 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
-using TorchSharp;
 using VisualWords.Imaging;
 using VisualWords.Runtime;
 using VisualWords.Sam;
@@ -54,73 +51,19 @@ public static class SamCommand
             var img = ImageIO.Load(r.GetValue(image)!);
             var prompts = (r.GetValue(points) ?? []).Select(p => ParsePoint(p, img)).ToList();
             SamBox? boxPrompt = r.GetValue(box) is { } b ? ParseBox(b, img) : null;
-            if (prompts.Count == 0 && boxPrompt is null) throw new BadInputException("give at least one --point or a --box");
             bool multi = r.GetValue(multimask);
 
-            var timings = new Dictionary<string, double>();
-            SamModel? model = null;
-            SamPrediction? prediction = null;
-            var clock = Stopwatch.StartNew();
-            Term.Err.Status().Start("loading checkpoint", ctx =>
-            {
-                model = SamModel.FromCheckpoint(config, r.GetValue(checkpoint)!);
-                model.to(device);
-                timings["load"] = Lap(clock);
-                ctx.Status($"encoding {img.Width}x{img.Height} image ({config.Name})");
-            });
-            using var predictor = new SamPredictor(model!);
-            using (var _ = torch.no_grad())
-            {
-                predictor.SetImage(img);
-                timings["encoder"] = Lap(clock);
-                prediction = predictor.Predict(prompts, boxPrompt, multimaskOutput: multi);
-                timings["decoder"] = Lap(clock);
-            }
-
-            using var p = prediction!;
-            var ious = p.IouPredictions[0].data<float>().ToArray();
-            int best = Array.IndexOf(ious, ious.Max());
-            using var mask = p.Masks[0][best];
-            var maskPixels = ImageTensors.MaskToArray(mask);
-            outputs.Write(r.GetValue(output)!, s => ImageIO.WriteMaskPng(maskPixels, img.Width, img.Height, s));
-            if (r.GetValue(overlay) is { } ov)
-            {
-                var tinted = Overlay.PromptPoints(Overlay.MaskOverlay(img, mask, (30, 144, 255)), prompts.Select(q => (q.X, q.Y, q.Label == 1)));
-                outputs.Write(ov, s => ImageIO.WritePng(tinted, s));
-            }
-            timings["write"] = Lap(clock);
-
-            if (r.GetValue(json) is { } jp)
-            {
-                var doc = new
-                {
-                    model_type = config.Name,
-                    image = new { path = r.GetValue(image), width = img.Width, height = img.Height },
-                    points = prompts.Select(q => new { x = q.X, y = q.Y, label = q.Label }),
-                    box = boxPrompt is { } bx ? new[] { bx.X0, bx.Y0, bx.X1, bx.Y1 } : null,
-                    multimask = multi,
-                    iou_predictions = ious,
-                    best_index = best,
-                    mask_pixels = mask.sum().item<long>(),
-                    timings_ms = timings.ToDictionary(kv => kv.Key, kv => kv.Value * 1000),
-                    threads = torch.get_num_threads(),
-                };
-                outputs.WriteText(jp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-            }
+            var request = new SamRun.Request(config, r.GetValue(checkpoint)!, r.GetValue(image)!, img, prompts, boxPrompt, multi,
+                r.GetValue(output)!, r.GetValue(overlay));
+            var report = SamRun.Run(request, device, outputs.Write, Term.Feedback);
+            if (r.GetValue(json) is { } jp) outputs.WriteText(jp, report.ToJson());
             outputs.Commit();
-            say.MarkupLine($"mask {Markup.Escape(r.GetValue(output)!)}: IoU {ious[best]:F3}" +
-                (multi ? $" (best of {ious.Length})" : "") + $"; encoder {timings["encoder"]:F2} s, decoder {timings["decoder"]:F3} s");
-            model!.Dispose();
+            var ious = report.IouPredictions;
+            say.MarkupLine($"mask {Markup.Escape(r.GetValue(output)!)}: IoU {ious[report.BestIndex]:F3}" +
+                (multi ? $" (best of {ious.Length})" : "") + $"; encoder {report.TimingsMs.Encoder / 1000:F2} s, decoder {report.TimingsMs.Decoder / 1000:F3} s");
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    static double Lap(Stopwatch clock)
-    {
-        double s = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        return s;
     }
 
     static double[] ParseNumbers(string text, string what, int min, int max)

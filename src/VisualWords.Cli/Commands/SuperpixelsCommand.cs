@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using Spectre.Console;
-using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
 using VisualWords.Superpixels;
 
@@ -51,7 +49,7 @@ public static class SuperpixelsCommand
             if (!folder)
             {
                 if (sp is SemanticSuperpixelizer semantic) semantic.Generator.Progress = ProgressLine.Show;
-                var s = ProcessOne(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), outputs.Write);
+                var s = SuperpixelRun.Image(sp, input, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), outputs.Write);
                 ProgressLine.End();
                 outputs.Commit();
                 say.MarkupLine($"{Markup.Escape(Path.GetFileName(input))}: {s.Masks} masks -> {s.Regions} regions; " +
@@ -59,23 +57,13 @@ public static class SuperpixelsCommand
                 return ExitCodes.Ok;
             }
 
-            var files = PrecomputePlan.ForFolder(input, sp.Name, settings).Images;
-            var outDir = r.GetValue(output)!;
-            string? jsonDir = r.GetValue(json), masksDir = r.GetValue(masksJson);
-            var summaries = new List<(string File, Summary S)>();
+            var files = SuperpixelRun.FolderImages(input, sp, settings);
+            IReadOnlyList<(string Image, SuperpixelImageSummary S)> summaries = [];
             Term.Err.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn(), new SpinnerColumn()).Start(ctx =>
             {
                 var task = ctx.AddTask($"superpixels ({files.Count} images)", maxValue: files.Count);
-                foreach (var f in files)
-                {
-                    var stem = f;
-                    var s = ProcessOne(sp, Path.Combine(input, f), Path.Combine(outDir, stem + ".png"),
-                        jsonDir is null ? null : Path.Combine(jsonDir, stem + ".regions.json"),
-                        masksDir is null ? null : Path.Combine(masksDir, stem + ".masks.json"), AtomicFile.Write);
-                    summaries.Add((f, s));
-                    task.Increment(1);
-                }
+                summaries = SuperpixelRun.Folder(sp, input, files, r.GetValue(output)!, r.GetValue(json), r.GetValue(masksJson), _ => task.Increment(1));
             });
             var table = new Table().AddColumn("image").AddColumn("masks").AddColumn("regions").AddColumn("seconds");
             foreach (var (f, s) in summaries) table.AddRow(Markup.Escape(f), s.Masks.ToString(), s.Regions.ToString(), s.Seconds.ToString("F2"));
@@ -83,43 +71,6 @@ public static class SuperpixelsCommand
             return ExitCodes.Ok;
         });
         return cmd;
-    }
-
-    sealed record Summary(int Masks, int Regions, double Seconds, string Timing);
-
-    static Summary ProcessOne(ISuperpixelizer sp, string imagePath, string overlayPath, string? jsonPath, string? masksPath, Action<string, Action<Stream>> write)
-    {
-        var clock = Stopwatch.StartNew();
-        var img = ImageIO.Load(imagePath);
-        List<SamMaskRecord> masks = [];
-        SuperpixelPartition partition;
-        string timing;
-        if (sp is SemanticSuperpixelizer semantic)
-        {
-            (masks, partition) = semantic.Run(img);
-            timing = $"generator {semantic.Generator.LastTimings}; total {clock.Elapsed.TotalSeconds:F2} s";
-        }
-        else
-        {
-            partition = sp.Partition(img);
-            timing = $"total {clock.Elapsed.TotalSeconds:F2} s";
-        }
-        using (var labels = partition.LabelTensor())
-        {
-            var overlay = Overlay.LabelOverlay(img, labels);
-            write(overlayPath, s => ImageIO.WritePng(overlay, s));
-        }
-        if (jsonPath is not null)
-        {
-            var text = SuperpixelFile.ToJson(new SuperpixelFile.Content(imagePath, sp.Name, masks.Count, partition), labelMap: false);
-            write(jsonPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
-        }
-        if (masksPath is not null)
-        {
-            var text = MaskRecordJson.ToJson(masks);
-            write(masksPath, s => { using var tw = new StreamWriter(s, leaveOpen: true); tw.Write(text); });
-        }
-        return new Summary(masks.Count, partition.Regions.Count, clock.Elapsed.TotalSeconds, timing);
     }
 }
 

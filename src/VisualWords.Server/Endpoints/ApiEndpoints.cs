@@ -7,7 +7,7 @@ using VisualWords.Server.Inference;
 
 namespace VisualWords.Server.Endpoints;
 
-/// <summary>POST /api/images, POST /api/segment, GET /api/images/{id}/words.</summary>
+/// <summary>POST /api/images, POST /api/segment, GET /api/images/{id}/words[?chosen=REGION:SCORE,...].</summary>
 public static class ApiEndpoints
 {
     public static void Map(WebApplication app)
@@ -31,6 +31,6 @@ public static class ApiEndpoints
         return Results.Ok(await service.Segment(parsed, cancel));
     }
 
-    static async Task<IResult> Words(string id, SegmentationService service, CancellationToken cancel) =>
-        Results.File(await service.WordsPng(id, cancel), "image/png");
+    static async Task<IResult> Words(string id, string? chosen, SegmentationService service, CancellationToken cancel) =>
+        Results.File(await service.WordsPng(id, ChosenWordsQuery.Parse(chosen), cancel), "image/png");
 }

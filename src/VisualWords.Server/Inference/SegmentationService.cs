@@ -36,12 +36,12 @@ public sealed class SegmentationService(ServerOptions options, ModelHolder model
         return queued.Value with { Image = queued.Value.Image with { QueueMs = queued.QueueMilliseconds } };
     }
 
-    /// <summary>The PNG of an image's visual-words overlay.</summary>
-    public async Task<byte[]> WordsPng(string id, CancellationToken cancel)
+    /// <summary>The PNG of an image's visual-words overlay, <paramref name="chosen"/> words (id → score) outlined.</summary>
+    public async Task<byte[]> WordsPng(string id, IReadOnlyDictionary<int, double>? chosen, CancellationToken cancel)
     {
         RequireModel();
         var lease = Lookup(id, mayOpen: false)!;
-        var queued = await Run(() => ImageIO.EncodePng(lease.Image.WordsOverlay()), lease, cancel);
+        var queued = await Run(() => ImageIO.EncodePng(lease.Image.WordsOverlay(chosen)), lease, cancel);
         return queued.Value;
     }
 

@@ -81,14 +81,15 @@ public sealed class OpenedImage : IDisposable
         return new ExpressionAnswer(r.Answer, r.Mask, r.Masks.Count, words, r.LlmMilliseconds, r.DecoderMilliseconds);
     }
 
-    /// <summary>The image with its visual words (superpixels) coloured and outlined.</summary>
-    public RgbImage WordsOverlay() => _wordsOverlay.Value;
+    /// <summary>
+    /// The image's visual words drawn as <c>segment --words-overlay</c> draws them (<see cref="Superpixels.WordsOverlay"/>):
+    /// coloured, with a legend of word ids; the <paramref name="chosen"/> words (id → score) outlined and the
+    /// others faded. Without chosen words the drawing is made once per session and kept.
+    /// </summary>
+    public RgbImage WordsOverlay(IReadOnlyDictionary<int, double>? chosen = null) =>
+        chosen is null || chosen.Count == 0 ? _wordsOverlay.Value : Superpixels.WordsOverlay.Draw(_session.Image, _session.Partition, chosen);
 
-    RgbImage DrawWords()
-    {
-        using var labels = _session.Partition.LabelTensor();
-        return Overlay.LabelOverlay(_session.Image, labels);
-    }
+    RgbImage DrawWords() => Superpixels.WordsOverlay.Draw(_session.Image, _session.Partition);
 
     public void Dispose() => _session.Dispose();
 }

@@ -56,21 +56,29 @@ async function openImage(blob, name) {
   $("expression").focus();
 }
 
+/** The visual words overlay; the words the shown answer is grounded on are outlined, with their scores in the legend. */
+function wordsUrl() {
+  const shown = state.current >= 0 ? state.history[state.current].words : [];
+  const chosen = shown.map((w) => `${w.region}:${w.score}`).join(",");
+  return `api/images/${state.imageId}/words` + (chosen ? `?chosen=${encodeURIComponent(chosen)}` : "");
+}
+
 function showWords() {
   const words = $("words");
-  if (words.getAttribute("src")) return;
+  const url = wordsUrl();
+  if (words.getAttribute("src") === url) return;
   words.onerror = () => {
     words.removeAttribute("src"); // e.g. 429 under load: try again on the next toggle
     setStatus("The visual words could not be loaded; toggle again to retry.", "error");
   };
-  words.src = `api/images/${state.imageId}/words`;
+  words.src = url;
 }
 
 function sizeStage(width, height) {
   // Small images (ShapesWorld is 128 px) are scaled up by a whole factor so pixels stay square.
   const fit = Math.min(640 / width, 480 / height);
   const scale = fit >= 1 ? Math.floor(fit) : fit;
-  for (const el of [$("photo"), $("words"), $("overlay")]) {
+  for (const el of [$("photo"), $("overlay")]) {
     el.style.width = `${Math.round(width * scale)}px`;
     el.style.height = `${Math.round(height * scale)}px`;
   }
@@ -113,6 +121,7 @@ async function show(index) {
   state.current = index;
   state.last = state.history[index];
   renderHistory();
+  if ($("words-toggle").checked) showWords();
   await drawMask(state.last.mask_png);
 }
 

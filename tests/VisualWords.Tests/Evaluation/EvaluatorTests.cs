@@ -93,4 +93,38 @@ public class EvaluatorTests
         Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "nosuch").Code);
         Assert.Equal(2, CliRunner.Run("eval", "--data", dir.Path, "--split", "train", "--superpixels", "blobs").Code);
     }
+
+    [Fact]
+    public void EvalRun_scores_the_rows_the_eval_command_reports_and_refuses_bad_input_before_scoring()
+    {
+        using var dir = Fixtures.TempDir();
+        ShapesWorldWriter.Write(dir.Path, 4, seed: 2, Tiny, threads: 1);
+        var json = Path.Combine(dir.Path, "report.json");
+        var (code, _, err) = CliRunner.Run("eval", "--data", dir.Path, "--split", "train", "--baseline", "whole,largest,random",
+            "--superpixels", "grid:4", "--json", json, "--limit", "5");
+        Assert.True(code == 0, err);
+        var cli = EvaluationReport.FromJson(File.ReadAllText(json));
+
+        var request = new EvalRequest(dir.Path, "train", [], Baselines: "whole,largest,random", Superpixels: "grid:4", Limit: 5);
+        using (var run = EvalRun.Open(request, device: null))
+        {
+            Assert.Equal(["whole image", "largest superpixel (grid 4x4)", "random superpixel (grid 4x4)"], run.Predictors.Select(p => p.Name));
+            var progress = new List<(int Done, int Total)>();
+            var report = run.Evaluate((done, total) => progress.Add((done, total)));
+            Assert.Equal(Enumerable.Range(1, 5).Select(k => (k, 5)), progress);
+            Assert.Equal((cli.Dataset, cli.Split, cli.Expressions), (report.Dataset, report.Split, report.Expressions));
+            // Scores are the command's exactly (the random baseline has the same default seed); latencies are not compared.
+            foreach (var (mine, theirs) in report.Rows.Zip(cli.Rows, (a, b) => (a, b)))
+            {
+                Assert.Equal((theirs.Predictor, theirs.CIoU, theirs.GIoU), (mine.Predictor, mine.CIoU, mine.GIoU));
+                Assert.Equal(theirs.PrecisionAt.OrderBy(p => p.Key), mine.PrecisionAt.OrderBy(p => p.Key));
+            }
+        }
+
+        Assert.Contains("unknown baseline 'oracle'", Assert.Throws<BadInputException>(() => EvalRun.Open(request with { Baselines = "oracle" }, null)).Message);
+        Assert.Contains("--superpixels 'blobs'", Assert.Throws<BadInputException>(() => EvalRun.Open(request with { Superpixels = "blobs" }, null)).Message);
+        // The mask source is checked before any checkpoint is loaded.
+        Assert.Contains("--mask-from 'pixels'", Assert.Throws<BadInputException>(
+            () => EvalRun.Open(request with { Checkpoints = [Fixtures.ShippedModel()], MaskFrom = "pixels" }, null)).Message);
+    }
 }

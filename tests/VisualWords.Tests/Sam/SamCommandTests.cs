@@ -2,6 +2,7 @@ using Xunit;
 using System.Text.Json;
 using VisualWords.Cli;
 using VisualWords.Imaging;
+using VisualWords.Sam;
 
 namespace VisualWords.Tests.Sam;
 
@@ -38,6 +39,52 @@ public class SamCommandTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void SamRun_writes_the_mask_and_report_of_the_command()
+    {
+        using var dir = Fixtures.TempDir();
+        int rc = Run("sam", "--model-type", "vit_tiny", "--checkpoint", Ckpt, "--image", Photo, "--point", "200,120", "--point", "20,20,0",
+            "--box", "100,40,300,220", "--out", dir.File("mask.png"), "--overlay", dir.File("overlay.png"), "--json", dir.File("out.json"));
+        Assert.Equal(ExitCodes.Ok, rc);
+
+        var written = new List<(string Path, byte[] Bytes)>();
+        var stages = new List<string>();
+        var request = new SamRun.Request(SamModelConfig.Get("vit_tiny"), Ckpt, Photo, ImageIO.Load(Photo), [new SamPoint(200, 120), new SamPoint(20, 20, 0)],
+            new SamBox(100, 40, 300, 220), Multimask: false, dir.File("mask.png"), dir.File("overlay.png"));
+        var report = SamRun.Run(request, device: null, (path, write) =>
+        {
+            using var ms = new MemoryStream();
+            write(ms);
+            written.Add((path, ms.ToArray()));
+        }, new RunFeedback((status, work) => { stages.Add(status); work(); }));
+
+        Assert.Equal(["loading checkpoint", "encoding 360x240 image (vit_tiny)"], stages);
+        Assert.Equal([dir.File("mask.png"), dir.File("overlay.png")], written.Select(w => w.Path));
+        Assert.Equal(File.ReadAllBytes(dir.File("mask.png")), written[0].Bytes);
+        Assert.Equal(File.ReadAllBytes(dir.File("overlay.png")), written[1].Bytes);
+        var (mask, _, _) = ImageIO.LoadMaskPng(dir.File("mask.png"));
+        Assert.Equal(mask.LongCount(b => b), report.MaskPixels);
+        Assert.Equal(0, report.BestIndex);   // a single output without --multimask
+
+        // The report is the command's --json, timings aside, with the same field names.
+        using var cli = JsonDocument.Parse(File.ReadAllText(dir.File("out.json")));
+        using var mine = JsonDocument.Parse(report.ToJson());
+        foreach (var doc in new[] { cli, mine })
+        {
+            var root = doc.RootElement;
+            Assert.Equal(["model_type", "image", "points", "box", "multimask", "iou_predictions", "best_index", "mask_pixels", "timings_ms", "threads"],
+                root.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(["load", "encoder", "decoder", "write"], root.GetProperty("timings_ms").EnumerateObject().Select(p => p.Name));
+        }
+        foreach (var key in new[] { "model_type", "image", "points", "box", "multimask", "iou_predictions", "best_index", "mask_pixels" })
+            Assert.Equal(cli.RootElement.GetProperty(key).GetRawText(), mine.RootElement.GetProperty(key).GetRawText());
+        Assert.Equal("""[{"x":200,"y":120,"label":1},{"x":20,"y":20,"label":0}]""",
+            JsonSerializer.Serialize(JsonSerializer.Deserialize<JsonElement>(mine.RootElement.GetProperty("points").GetRawText())));
+
+        var none = request with { Points = [], Box = null };
+        Assert.Contains("at least one --point or a --box", Assert.Throws<BadInputException>(() => SamRun.Run(none, null, (_, _) => { })).Message);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using VisualWords.Data;
 using VisualWords.Imaging;
 using VisualWords.Segmenter;
+using VisualWords.Superpixels;
 using VisualWords.Tests.Cli;
 
 namespace VisualWords.Tests.Server;
@@ -93,18 +94,37 @@ public class ServerApiTests
     }
 
     [Fact]
-    public async Task Words_overlay_is_a_png_the_size_of_the_image()
+    public async Task Words_overlay_is_the_cli_words_overlay_with_the_answers_words_outlined()
     {
         await using var server = await InMemoryServer.Start();
         using var upload = await server.Client.PostAsync("/api/images", InMemoryServer.ImageForm(InMemoryServer.Scene()));
         var id = (await Json(upload)).GetProperty("id").GetString();
-        using var words = await server.Client.GetAsync($"/api/images/{id}/words");
-        Assert.Equal(HttpStatusCode.OK, words.StatusCode);
-        Assert.Equal("image/png", words.Content.Headers.ContentType?.MediaType);
-        var png = ImageIO.Decode(await words.Content.ReadAsByteArrayAsync());
-        var scene = ImageIO.Decode(InMemoryServer.Scene());
-        Assert.Equal((scene.Width, scene.Height), (png.Width, png.Height));
-        Assert.NotEqual(scene.Pixels, png.Pixels);
+        using var answer = await server.Client.PostAsJsonAsync("/api/segment", new { image_id = id, expression = "the red hexagon" });
+        var grounded = (await Json(answer)).GetProperty("results")[0].GetProperty("words").EnumerateArray()
+            .ToDictionary(w => w.GetProperty("region").GetInt32(), w => w.GetProperty("score").GetDouble());
+        Assert.NotEmpty(grounded);   // the shipped model grounds its answers in visual words
+        var query = string.Join(',', grounded.Select(w => $"{w.Key}:{w.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}"));
+
+        using var plain = await server.Client.GetAsync($"/api/images/{id}/words");
+        using var chosen = await server.Client.GetAsync($"/api/images/{id}/words?chosen={Uri.EscapeDataString(query)}");
+        foreach (var r in new[] { plain, chosen })
+        {
+            Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+            Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
+        }
+        var plainPng = ImageIO.Decode(await plain.Content.ReadAsByteArrayAsync());
+        var chosenPng = ImageIO.Decode(await chosen.Content.ReadAsByteArrayAsync());
+
+        // Exactly WordsOverlay.Draw, the drawing of `segment --words-overlay`: the 128-px scene at 4x, a legend beside it.
+        using var segmenter = ReferringSegmenter.Load(Fixtures.ShippedModel());
+        using var session = segmenter.Open(ImageIO.Load(Fixtures.Path("shapes", "scene.png")));
+        var expectedPlain = WordsOverlay.Draw(session.Image, session.Partition);
+        var expectedChosen = WordsOverlay.Draw(session.Image, session.Partition, grounded);
+        Assert.True(plainPng.Width > 512 && plainPng.Height >= 512, $"{plainPng.Width}x{plainPng.Height}");
+        Assert.Equal((expectedPlain.Width, expectedPlain.Height), (plainPng.Width, plainPng.Height));
+        Assert.Equal(expectedPlain.Pixels, plainPng.Pixels);
+        Assert.Equal(expectedChosen.Pixels, chosenPng.Pixels);
+        Assert.NotEqual(plainPng.Pixels, chosenPng.Pixels);
     }
 
     [Fact]

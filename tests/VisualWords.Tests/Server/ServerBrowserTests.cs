@@ -75,7 +75,11 @@ public class ServerBrowserTests
         Assert.InRange(canvas[2], area * scale * scale, 2 * area * scale * scale);
 
         await page.CheckAsync("#words-toggle");
-        await page.WaitForFunctionAsync("(() => { const w = document.getElementById('words'); return !w.hidden && w.complete && w.naturalWidth === 128; })()");
+        // The CLI's words overlay (the 128-px scene at 4x, a legend beside it), the shown answer's words outlined.
+        await page.WaitForFunctionAsync("(() => { const w = document.getElementById('words'); return !w.hidden && w.complete && w.naturalWidth > 512; })()");
+        var wordsSrc = await page.GetAttributeAsync("#words", "src");
+        var grounded = await page.EvaluateAsync<int>("window.visualWords.last.words.length");
+        Assert.Equal(grounded > 0, wordsSrc!.Contains("?chosen="));
         await page.UncheckAsync("#words-toggle");
         await page.ScreenshotAsync(new() { Path = ScreenshotPath() });
         await app.StopAsync();

@@ -83,6 +83,17 @@ public class ServerErrorTests
     }
 
     [Fact]
+    public async Task Malformed_chosen_words_are_400()
+    {
+        await using var server = await InMemoryServer.Start();
+        foreach (var chosen in new[] { "3", "three:1", "3:high", "3:1:2", "-1:0.5", "3:NaN" })
+        {
+            using var r = await server.Client.GetAsync($"/api/images/{new string('f', 64)}/words?chosen={Uri.EscapeDataString(chosen)}");
+            await AssertProblem(r, 400, "is not REGION:SCORE");
+        }
+    }
+
+    [Fact]
     public async Task Wrong_content_types_are_415()
     {
         await using var server = await InMemoryServer.Start();

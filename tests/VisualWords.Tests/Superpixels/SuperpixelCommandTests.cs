@@ -3,6 +3,7 @@ using VisualWords.Cli;
 using VisualWords.Data;
 using VisualWords.Imaging;
 using VisualWords.Sam.Amg;
+using VisualWords.Superpixels;
 using Xunit;
 
 namespace VisualWords.Tests.Superpixels;
@@ -64,6 +65,33 @@ public class SuperpixelCommandTests
         using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "index.json")));
         Assert.Equal(3, index.RootElement.GetProperty("count").GetInt32());
         Assert.All(index.RootElement.GetProperty("images").EnumerateArray(), e => Assert.Equal(16, e.GetProperty("regions").GetInt32()));
+    }
+
+    [Fact]
+    public void SuperpixelRunWritesTheCommandsOverlayAndSuperpixelFileRegionRecords()
+    {
+        using var dir = Fixtures.TempDir();
+        Assert.Equal(ExitCodes.Ok, Run("superpixels", "--method", "grid", "--grid-cells", "4", "--image", Photo,
+            "--out", dir.File("o.png"), "--json", dir.File("regions.json")));
+
+        var grid = new GridSuperpixelizer(4);
+        var written = new Dictionary<string, byte[]>();
+        var summary = SuperpixelRun.Image(grid, Photo, "o.png", "regions.json", masksPath: null, (path, write) =>
+        {
+            using var ms = new MemoryStream();
+            write(ms);
+            written.Add(path, ms.ToArray());
+        });
+        Assert.Equal(["o.png", "regions.json"], written.Keys);
+        Assert.Equal((0, 16), (summary.Masks, summary.Regions));
+        Assert.StartsWith("total ", summary.Timing);
+
+        // The region records are SuperpixelFile's (no label map), and the command wrote the same.
+        var partition = grid.Partition(ImageIO.Load(Photo));
+        var expected = SuperpixelFile.ToJson(new SuperpixelFile.Content(Photo, grid.Name, 0, partition), labelMap: false);
+        Assert.Equal(expected, System.Text.Encoding.UTF8.GetString(written["regions.json"]));
+        Assert.Equal(expected, File.ReadAllText(dir.File("regions.json")));
+        Assert.Equal(File.ReadAllBytes(dir.File("o.png")), written["o.png"]);
     }
 
     [Fact]
