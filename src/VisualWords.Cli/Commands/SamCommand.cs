@@ -38,7 +38,8 @@ public static class SamCommand
         var json = new Option<string?>("--json") { Description = "Also write predicted IoUs, prompts and timings_ms as JSON ('-' = stdout)." };
 
         var cmd = new Command("sam", "Segment an object with SAM from point and/or box prompts.");
-        foreach (var o in new Option[] { modelType, checkpoint, image, points, box, multimask, output, overlay, json })
+        var samDtype = SamDtypeOption.Create();
+        foreach (var o in new Option[] { modelType, checkpoint, image, points, box, multimask, output, overlay, json, samDtype })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -54,7 +55,7 @@ public static class SamCommand
             bool multi = r.GetValue(multimask);
 
             var request = new SamRun.Request(config, r.GetValue(checkpoint)!, r.GetValue(image)!, img, prompts, boxPrompt, multi,
-                r.GetValue(output)!, r.GetValue(overlay));
+                r.GetValue(output)!, r.GetValue(overlay), SamDtypeOption.Parse(r.GetValue(samDtype)));
             var report = SamRun.Run(request, device, outputs.Write, Term.Feedback);
             if (r.GetValue(json) is { } jp) outputs.WriteText(jp, report.ToJson());
             outputs.Commit();

@@ -37,7 +37,8 @@ public static class SegmentCommand
         var json = new Option<string?>("--json") { Description = "Also write answers, mask areas, visual-token count and timings_ms as JSON ('-' = stdout; the summary lines then go to stderr)." };
 
         var cmd = new Command("segment", "Segment what a referring expression describes (SAM + semantic visual words + LLM with [SEG]).");
-        foreach (var o in new Option[] { model, image, expressions, output, overlay, words, json }) cmd.Options.Add(o);
+        var samDtype = SamDtypeOption.Create();
+        foreach (var o in new Option[] { model, image, expressions, output, overlay, words, json, samDtype }) cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
             var device = GlobalOptions.Apply(r);
@@ -53,7 +54,8 @@ public static class SegmentCommand
             var say = Term.Results(outputs);
 
             var modelDir = r.GetValue(model)!;
-            var request = new SegmentRun.Request(modelDir, imagePath, exprs, maskPaths, overlayPaths, r.GetValue(words), IsShippedModel(modelDir));
+            var request = new SegmentRun.Request(modelDir, imagePath, exprs, maskPaths, overlayPaths, r.GetValue(words), IsShippedModel(modelDir),
+                SamDtypeOption.Parse(r.GetValue(samDtype)));
             var result = SegmentRun.Run(request, device, outputs.Write, Term.Feedback);
             var report = result.Report;
             if (r.GetValue(json) is { } jpath) outputs.WriteText(jpath, report.ToJson());

@@ -47,7 +47,9 @@ public sealed class SuperpixelOptions
     public readonly Option<int> GridCells = new("--grid-cells") { Description = "Cells per side for --method grid.", DefaultValueFactory = _ => 16 };
     public readonly Option<int> SlicSegments = new("--slic-segments") { Description = "Target superpixel count for --method slic.", DefaultValueFactory = _ => 256 };
 
-    public IEnumerable<Option> All => [Method, Mode, CoarseStride, ModelType, Checkpoint, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
+    public readonly Option<string> SamDtype = SamDtypeOption.Create();
+
+    public IEnumerable<Option> All => [Method, Mode, CoarseStride, ModelType, Checkpoint, SamDtype, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
         BoxNmsThresh, CropNLayers, MinMaskRegionArea, MinRegionArea, MaxRegions, OverlapWinner, GridCells, SlicSegments];
 
     public void AddTo(Command cmd)
@@ -110,8 +112,10 @@ public sealed class SuperpixelOptions
                 amg.Validate();
                 sem.Validate();
                 if (!File.Exists(ckpt)) throw new BadInputException($"checkpoint '{ckpt}' not found");
+                var dtype = SamDtypeOption.Parse(r.GetValue(SamDtype));
                 var model = SamModel.FromCheckpoint(modelConfig, ckpt);
                 model.to(device);
+                model.SetEncoderDtype(dtype);
                 var settings = string.Create(CultureInfo.InvariantCulture,
                     $"model={modelConfig.Name} checkpoint={Path.GetFileName(ckpt)} points={amg.PointsPerSide} iou={amg.PredIouThresh} " +
                     $"stability={amg.StabilityScoreThresh}/{amg.StabilityScoreOffset} nms={amg.BoxNmsThresh} crops={amg.CropNLayers} " +
@@ -119,6 +123,7 @@ public sealed class SuperpixelOptions
                     $"overlap={sem.OverlapWinner} levels={sem.LevelAssignment} covered<{sem.MaxCoveredFraction}");
                 // Exact mode keeps the settings line of the plans written before fast mode existed.
                 if (amg.Mode == AmgMode.Fast) settings += $" mode=fast stride={amg.FastCoarseStride}";
+                if (dtype != TorchSharp.torch.ScalarType.Float32) settings += " sam_dtype=bf16";
                 return (new SemanticSuperpixelizer(new SamAutomaticMaskGenerator(model, amg), sem), settings, model);
             default:
                 throw new BadInputException($"--method must be semantic, grid or slic (got '{method}')");

@@ -14,7 +14,8 @@ public static class SamRun
     /// <param name="Image">The decoded <paramref name="ImagePath"/> (the caller checked the prompts against its size).</param>
     /// <param name="OverlayPath">The image with the mask tinted and the prompt points marked, or null.</param>
     public sealed record Request(SamModelConfig Config, string Checkpoint, string ImagePath, RgbImage Image,
-        IReadOnlyList<SamPoint> Points, SamBox? Box, bool Multimask, string MaskPath, string? OverlayPath = null);
+        IReadOnlyList<SamPoint> Points, SamBox? Box, bool Multimask, string MaskPath, string? OverlayPath = null,
+        torch.ScalarType EncoderDtype = torch.ScalarType.Float32);
 
     static readonly (byte R, byte G, byte B) MaskColour = (30, 144, 255);
 
@@ -29,6 +30,7 @@ public static class SamRun
         {
             var m = SamModel.FromCheckpoint(request.Config, request.Checkpoint);
             if (device is not null) m.to(device);
+            m.SetEncoderDtype(request.EncoderDtype);
             return m;
         });
         double load = Lap(clock), encoder = 0, decoder = 0;

@@ -21,7 +21,8 @@ public static class SegmentRun
     /// <param name="WordsOverlayPath">The visual words with a legend and the grounded words outlined (<see cref="WordsOverlay"/>), or null.</param>
     /// <param name="ShippedModel">The model is the shipped one, trained only on synthetic ShapesWorld scenes: a photograph gets a note.</param>
     public sealed record Request(string ModelDir, string ImagePath, IReadOnlyList<string> Expressions, IReadOnlyList<string> MaskPaths,
-        IReadOnlyList<string>? OverlayPaths = null, string? WordsOverlayPath = null, bool ShippedModel = false);
+        IReadOnlyList<string>? OverlayPaths = null, string? WordsOverlayPath = null, bool ShippedModel = false,
+        ScalarType SamEncoderDtype = ScalarType.Float32);
 
     /// <summary>The report, and each expression's answer at the decoded size (in the order asked).</summary>
     public sealed record Result(SegmentReport Report, IReadOnlyList<SegmentResult> Answers)
@@ -46,6 +47,7 @@ public static class SegmentRun
         ImageIO.CheckFile(request.ImagePath);
         var clock = Stopwatch.StartNew();
         using var segmenter = feedback.Run("loading the model", () => ReferringSegmenter.Load(request.ModelDir, device));
+        segmenter.Model.visual_model.SetEncoderDtype(request.SamEncoderDtype);
         double loadMs = clock.Elapsed.TotalMilliseconds;
         clock.Restart();
         var (img, fullWidth, fullHeight) = ImageIO.Load(request.ImagePath, WorkingLongSide(segmenter));

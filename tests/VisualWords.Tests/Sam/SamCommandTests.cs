@@ -14,6 +14,34 @@ public class SamCommandTests
 
     static int Run(params string[] args) => VisualWords.Tests.Cli.CliRunner.Run(args).Code;
 
+    /// <summary>--sam-dtype bf16 runs the encoder in bfloat16 and gives nearly fp32's mask; a wrong value is bad input before any work.</summary>
+    [Fact]
+    public void Sam_dtype_bf16_gives_nearly_the_fp32_mask_and_a_wrong_dtype_is_refused()
+    {
+        var dir = Directory.CreateTempSubdirectory("vw-sam-").FullName;
+        try
+        {
+            string Mask(string dtype) => Path.Combine(dir, dtype + ".png");
+            foreach (var dtype in new[] { "fp32", "bf16" })
+                Assert.Equal(ExitCodes.Ok, Run("sam", "--model-type", "vit_tiny", "--checkpoint", Ckpt, "--image", Photo,
+                    "--point", "200,120", "--out", Mask(dtype), "--sam-dtype", dtype));
+            var (a, _, _) = ImageIO.LoadMaskPng(Mask("fp32"));
+            var (b, _, _) = ImageIO.LoadMaskPng(Mask("bf16"));
+            double inter = a.Zip(b).Count(p => p.First && p.Second), union = a.Zip(b).Count(p => p.First || p.Second);
+            Assert.True(union > 0 && inter / union >= 0.95, $"bf16 mask IoU against fp32 {inter / Math.Max(1, union):F3}");
+
+            var (code, _, err) = VisualWords.Tests.Cli.CliRunner.Run("sam", "--model-type", "vit_tiny", "--checkpoint", Ckpt, "--image", Photo,
+                "--point", "200,120", "--out", Path.Combine(dir, "x.png"), "--sam-dtype", "fp16");
+            Assert.Equal(ExitCodes.BadInput, code);
+            Assert.Contains("--sam-dtype must be fp32 or bf16", err);
+            Assert.False(File.Exists(Path.Combine(dir, "x.png")));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void Sam_WritesOriginalSizeMaskOverlayAndJson()
     {
