@@ -54,7 +54,11 @@ public static class PaperBenchmark
         var dataDir = Path.GetFullPath(Path.Combine(workDir, "data"));
         var rows = budget.Rows.Select(PaperRow.Get)
             .Select(r => (Row: r, Config: RowConfig(recipePath, budget, r, dataDir).ToJsonString(new JsonSerializerOptions { WriteIndented = true }))).ToList();
-        foreach (var (row, json) in rows) TrainConfig.Parse(json, $"row {row.Name}'s config");   // a broken recipe fails before any work
+        foreach (var (row, json) in rows)   // a broken recipe or row fails before any work, not hours into the run
+        {
+            var section = TrainConfig.Section<ReferringModelSection>(TrainConfig.Parse(json, $"row {row.Name}'s config").Model, "model");
+            VisualWordsConfig.Parse(section.Config, $"row {row.Name}'s model.config").Validate();
+        }
         say($"data: ShapesWorld, {budget.Images} images of {budget.ImageSize} px, seed {budget.DataSeed}, in {dataDir}");
         ShapesWorldWriter.Write(dataDir, budget.Images, budget.DataSeed, budget.DataOptions, threads: 1);
         var dataset = ReferDataset.Open(dataDir);

@@ -23,9 +23,9 @@ public sealed record PaperRow(string Name, string Label, string ModelConfig, lon
         new("resampler64", "resampler K=64", $$"""{ "projector": "resampler64", {{PatchOnly}} }"""),
         new("svp", "SVP on semantic superpixels (the paper)", "{}"),
         new("svp-s2", "SVP on semantic superpixels, seed 2", "{}", Seed: 2),
-        new("svp-no-sspe", "SVP without SSPE", """{ "projector": "semantic-no-sspe" }"""),
+        new("svp-no-sspe", "SVP without SSPE", """{ "projector": "semantic-no-sspe", "sspe_colour": false }"""),
         new("svp-no-ssa", "SVP without SSA", """{ "projector": "semantic-no-ssa" }"""),
-        new("svp-pool-only", "pooling only, semantic superpixels", """{ "projector": "semantic-pool-only" }"""),
+        new("svp-pool-only", "pooling only, semantic superpixels", """{ "projector": "semantic-pool-only", "sspe_colour": false }"""),
         new("svp-slic", "SVP on SLIC superpixels", """{ "superpixels": { "kind": "slic" } }"""),
         new("svp-grid", "SVP on the regular grid", """{ "superpixels": { "kind": "grid" } }"""),
         new("svp-grounding", "SVP + visual-word grounding", """{ "grounding": true }"""),
@@ -74,11 +74,10 @@ public sealed record PaperBudget(
         Rows: PaperRow.All.Select(r => r.Name).ToList(),
         Sizing: "600 images (480 train, ~9,500 expressions; ~30 per eval split), 300 steps x 16 expressions (half an epoch, " +
                 "so every train image is encoded once per row), validation on 96 val expressions every 50 steps, 200 generated " +
-                "answers per split. Estimated per row on 2 quiet cores, from the shipped model's 22 samples/s (6 tokens per image) " +
-                "and a side-by-side run in which a patch-MLP step took about twice an SVP step: SVP-like rows ~4 min of steps + " +
-                "~2 min encoding images (SAM + everything mode or SLIC, ~0.25 s each) + ~1 min validation and evaluation; " +
-                "patch MLP ~8 min of steps + ~2 min; pooling, resampler and grid rows in between: ~105 minutes for the 14 rows. " +
-                "Each row then trains on a quarter of the shipped model's 19,200 samples");
+                "answers per split. Measured on 2 cores on 2026-12-02 (first full run): a patch-MLP row ~14 minutes (13 of training " +
+                "steps at ~6 samples/s), a pooling or resampler row 5-6, an SVP-like row 4-6 (17-23 samples/s), each including " +
+                "encoding its images and scoring the four splits; about 100 minutes for the 14 rows, plus ~4 for the real-scale section. " +
+                "Each row trains on 4,800 samples, a twentieth of what the shipped model needed to refer (stage 1 + 2: ~96,000)");
 
     /// <summary>The model sizes of the report's per-query cost section (<see cref="RealScaleCost"/>).</summary>
     public RealScaleDims RealScale { get; init; } = RealScaleDims.Real;

@@ -125,6 +125,8 @@ public sealed record VisualWordsConfig
         if (MaskFrom == MaskSource.Words && !Grounding)
             throw new BadInputException("model config: mask_from 'words' needs grounding: true");
         if (LoraRank < 0) throw new BadInputException($"model config: lora_rank must be >= 0 (got {LoraRank})");
+        if (SspeColour && Projectors.ProjectorConfig.Parse(Projector, 1, 1) is Projectors.SemanticProjectorConfig { UseSspe: false })
+            throw new BadInputException($"model config: sspe_colour adds the region's colour to SSPE, which projector '{Projector}' does not have; set sspe_colour: false");
         Superpixels.Validate();
     }
 

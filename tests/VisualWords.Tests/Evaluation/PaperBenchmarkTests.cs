@@ -83,6 +83,7 @@ public class PaperBenchmarkTests
             Assert.Equal(PaperBudget.Full.Steps, train.Run.Steps);
             Assert.Equal(PaperRow.Get(name).Seed, train.Run.Seed);
             Assert.True(Path.IsPathRooted(config["model"]!["init_sam"]!.GetValue<string>()));
+            Assert.True(File.Exists(config["model"]!["init_vision_tower"]!.GetValue<string>()));   // every row starts from the same tower
             var m = Model(name);
             m.Validate();
             _ = m.ProjectorConfig(256);   // the projector name parses
@@ -94,6 +95,10 @@ public class PaperBenchmarkTests
         Assert.Equal(svp with { Superpixels = svp.Superpixels with { Kind = "slic" } }, Model("svp-slic"), new JsonEquality());
         Assert.Equal(svp with { Grounding = true }, Model("svp-grounding"), new JsonEquality());
         Assert.Equal(svp with { Projector = "semantic-no-ssa" }, Model("svp-no-ssa"), new JsonEquality());
+        // Without SSPE there is no positional embedding to carry the region's colour (Validate refuses the pair).
+        Assert.Equal(svp with { Projector = "semantic-no-sspe", SspeColour = false }, Model("svp-no-sspe"), new JsonEquality());
+        Assert.Equal(svp with { Projector = "semantic-pool-only", SspeColour = false }, Model("svp-pool-only"), new JsonEquality());
+        Assert.Throws<BadInputException>(() => (Model("svp-no-sspe") with { SspeColour = true }).Validate());
         Assert.Equal(rows["svp"].ToJsonString().Replace("\"seed\":1", "\"seed\":2"), rows["svp-s2"].ToJsonString());
     }
 
