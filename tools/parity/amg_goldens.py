@@ -1,7 +1,7 @@
 """Goldens for everything mode: the official SamAutomaticMaskGenerator on a random-weight tiny SAM.
 
 Run:  SAM_SRC=/work/upstream/segment-anything MOBILESAM_SRC=/work/upstream/MobileSAM \
-      /usr/bin/python3 tools/parity/amg_goldens.py
+      /usr/bin/python3 tools/parity/amg_goldens.py [--only-shapes]
 Needs tests/fixtures/sam/sam_vit_tiny.pth and truck_360x240.png (written by sam_goldens.py).
 Writes tests/fixtures/amg/:
   amg_vit_tiny.pth               sam_vit_tiny.pth with the mask decoder's two transposed-convolution
@@ -11,11 +11,15 @@ Writes tests/fixtures/amg/:
   amg_<case>.json                the generator's records (output_mode="uncompressed_rle") and its options
   amg_<case>_embeddings.safetensors  the image embedding of every crop the generator encoded, in order,
                                  so the C# side can run from precomputed embeddings
-Thresholds are lowered (random weights give low IoU predictions and unstable masks) so that masks
-survive and each filter still removes some. Debian's python3-torch has no torchvision or OpenCV:
+  amg_shapes_default.json (+ _embeddings)  the ShapesWorld SAM (models/shapes-sam, trained by our code)
+                                 on tests/fixtures/shapes/scene.png at SAM's default options: the filters
+                                 at 0.88 / 0.95 on a model whose masks can pass them
+Thresholds of the random-weight cases are lowered (random weights give low IoU predictions and unstable
+masks) so that masks survive and each filter still removes some. Debian's python3-torch has no torchvision or OpenCV:
 box NMS and connected components are given here as small stand-ins with the same semantics
 (torchvision's greedy NMS with a stable descending sort; OpenCV's 8-connected component areas).
 """
+import functools
 import json
 import os
 import sys
@@ -89,6 +93,7 @@ sys.modules["cv2"] = types.SimpleNamespace(connectedComponentsWithStats=connecte
 
 from sam_goldens import build_vit_tiny, sa  # noqa: E402  (imports segment_anything with the stand-ins above)
 from PIL import Image  # noqa: E402
+from safetensors_writer import load_safetensors  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 SAM_FIX = os.path.join(ROOT, "tests", "fixtures", "sam")
@@ -109,6 +114,37 @@ CASES = {
 }
 
 
+def build_shapes_sam32():
+    """The ShapesWorld SAM's architecture (SamModelConfig.ShapesSam32) from the official classes."""
+    m = sa.modeling
+    return m.Sam(
+        image_encoder=m.ImageEncoderViT(
+            depth=4, embed_dim=96, img_size=128, mlp_ratio=4, norm_layer=functools.partial(torch.nn.LayerNorm, eps=1e-6),
+            num_heads=4, patch_size=4, qkv_bias=True, use_rel_pos=True, global_attn_indexes=[1, 3], window_size=8,
+            out_chans=64),
+        prompt_encoder=m.PromptEncoder(embed_dim=64, image_embedding_size=(32, 32), input_image_size=(128, 128),
+                                       mask_in_chans=16),
+        mask_decoder=m.MaskDecoder(
+            num_multimask_outputs=3,
+            transformer=m.TwoWayTransformer(depth=2, embedding_dim=64, mlp_dim=256, num_heads=4),
+            transformer_dim=64, iou_head_depth=3, iou_head_hidden_dim=64))
+
+
+def run_case(sam, img, name, opts):
+    gen = sa.SamAutomaticMaskGenerator(sam, output_mode="uncompressed_rle", **opts)
+    embeddings = []
+    set_image = gen.predictor.set_image
+
+    def recording_set_image(image, *a, **k):
+        set_image(image, *a, **k)
+        embeddings.append(gen.predictor.features.clone())
+
+    gen.predictor.set_image = recording_set_image
+    with torch.no_grad():
+        records = gen.generate(img)
+    return records, embeddings
+
+
 def main():
     sam = build_vit_tiny()
     sam.load_state_dict(torch.load(os.path.join(SAM_FIX, "sam_vit_tiny.pth")))
@@ -120,23 +156,28 @@ def main():
     torch.save(sam.state_dict(), os.path.join(OUT, "amg_vit_tiny.pth"))
     img = np.array(Image.open(os.path.join(SAM_FIX, "truck_360x240.png")).convert("RGB"))
     for name, opts in CASES.items():
-        gen = sa.SamAutomaticMaskGenerator(sam, output_mode="uncompressed_rle", **opts)
-        embeddings = []
-        set_image = gen.predictor.set_image
+        if "--only-shapes" in sys.argv:
+            break
+        records, embeddings = run_case(sam, img, name, opts)
+        save_case(name, opts, "tests/fixtures/sam/truck_360x240.png", records, embeddings)
 
-        def recording_set_image(image, *a, **k):
-            set_image(image, *a, **k)
-            embeddings.append(gen.predictor.features.clone())
+    # SAM's defaults on the ShapesWorld SAM, whose masks pass them.
+    shapes = build_shapes_sam32()
+    state = load_safetensors(os.path.join(ROOT, "models", "shapes-sam", "model.safetensors"))
+    missing, unexpected = shapes.load_state_dict(state, strict=False)
+    assert not unexpected and all(k in ("pixel_mean", "pixel_std") for k in missing), (missing, unexpected)
+    shapes.eval()
+    scene = np.array(Image.open(os.path.join(ROOT, "tests", "fixtures", "shapes", "scene.png")).convert("RGB"))
+    records, embeddings = run_case(shapes, scene, "shapes_default", {})
+    save_case("shapes_default", {}, "tests/fixtures/shapes/scene.png", records, embeddings)
 
-        gen.predictor.set_image = recording_set_image
-        with torch.no_grad():
-            records = gen.generate(img)
-        with open(os.path.join(OUT, f"amg_{name}.json"), "w") as f:
-            json.dump({"options": opts, "image": "tests/fixtures/sam/truck_360x240.png", "records": records}, f)
-        sam_upstream.save_safetensors(os.path.join(OUT, f"amg_{name}_embeddings.safetensors"),
-                                      {f"crop{i}": e for i, e in enumerate(embeddings)})
-        print(name, len(records), "masks from", len(embeddings), "crops; areas", sorted(r["area"] for r in records))
 
+def save_case(name, opts, image, records, embeddings):
+    with open(os.path.join(OUT, f"amg_{name}.json"), "w") as f:
+        json.dump({"options": opts, "image": image, "records": records}, f)
+    sam_upstream.save_safetensors(os.path.join(OUT, f"amg_{name}_embeddings.safetensors"),
+                                  {f"crop{i}": e for i, e in enumerate(embeddings)})
+    print(name, len(records), "masks from", len(embeddings), "crops; areas", sorted(r["area"] for r in records))
 
 if __name__ == "__main__":
     main()

@@ -29,3 +29,23 @@ def save_safetensors(path, tensors, metadata=None):
         for b in blobs:
             f.write(b)
     os.replace(tmp, path)
+
+
+_FROM_CODE = {"F32": torch.float32, "I64": torch.int64, "F16": torch.float16, "U8": torch.uint8}
+
+
+def load_safetensors(path):
+    """Reads a safetensors file of F32/I64/F16/U8 tensors into name -> tensor (no metadata)."""
+    import numpy as np
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        np_dtype = {"F32": np.float32, "I64": np.int64, "F16": np.float16, "U8": np.uint8}[info["dtype"]]
+        out[name] = torch.from_numpy(np.frombuffer(data[begin:end], dtype=np_dtype).copy()).reshape(info["shape"])
+    return out

@@ -64,6 +64,25 @@ public class AmgParityTests
         AssertSameRecords(golden.Records, ours);
     }
 
+    /// <summary>
+    /// SAM's default options (32 x 32 points, pred IoU 0.88, stability 0.95) on the ShapesWorld SAM
+    /// (models/shapes-sam), whose masks pass them: the same records as the official generator, from
+    /// its embedding, and the same again from our own encoder on the scene.
+    /// </summary>
+    [Fact]
+    public void MatchesTheOfficialGeneratorAtDefaultThresholdsOnTheShapesWorldSam()
+    {
+        var golden = ReadGolden("shapes_default");
+        Assert.Equal(new AutomaticMaskGeneratorConfig() with { PointGrids = null }, golden.Config with { PointGrids = null });
+        Assert.True(golden.Records.Count >= 2, "the ShapesWorld SAM keeps masks at the default thresholds");
+        using var model = SamModel.FromCheckpoint(SamModelConfig.ShapesSam32, Path.Combine(Fixtures.RepoRoot(), "models", "shapes-sam", "model.safetensors"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_shapes_default_embeddings.safetensors"));
+        var ours = new SamAutomaticMaskGenerator(model, golden.Config).Generate(128, 128, _ => embeddings["crop0"].clone());
+        AssertSameRecords(golden.Records, ours);
+        var scene = ImageIO.Load(Fixture("shapes", "scene.png"));
+        AssertSameRecords(golden.Records, new SamAutomaticMaskGenerator(model, golden.Config).Generate(scene));
+    }
+
     [Fact]
     public void RunsTheEncoderWhenNoEmbeddingIsGiven()
     {
