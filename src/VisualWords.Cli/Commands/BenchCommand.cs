@@ -50,7 +50,8 @@ public static class BenchCommand
             var rows = PaperBenchmark.Run(b, recipePath, workDir, device, text => Term.Err.WriteLine(text),
                 row => new TrainCommand.LineProgress($"  {row.Name}: "));
             var realScale = PaperBenchmark.RealScale(b, rows, workDir, llamaTokenizer, text => Term.Err.WriteLine(text));
-            outputs.WriteText(md, PaperBenchmarkReport.Markdown(rows, b, provenance, md, realScale));
+            var baselines = PaperBenchmark.Baselines(b, workDir, device, text => Term.Err.WriteLine(text));
+            outputs.WriteText(md, PaperBenchmarkReport.Markdown(rows, b, provenance, md, realScale, baselines));
             outputs.Write(tokensPng, s => s.Write(PaperBenchmarkPlots.TokensVersusCIoU(rows)));
             outputs.Write(curvesPng, s => s.Write(PaperBenchmarkPlots.CurvesVersusTime(rows)));
             outputs.Commit();

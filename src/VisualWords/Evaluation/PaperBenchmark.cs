@@ -11,6 +11,9 @@ namespace VisualWords.Evaluation;
 /// <summary>A row's scores on one split (fractions, not percent).</summary>
 public sealed record SplitScore(int Expressions, double CIoU, double GIoU, double PrecisionAt50);
 
+/// <summary>A baseline that ignores the expression (<see cref="PaperBenchmark.Baselines"/>), scored on every split like a row.</summary>
+public sealed record PaperBaselineResult(string Name, IReadOnlyDictionary<string, SplitScore?> Splits);
+
 /// <summary>A validation score on the training clock: after <c>Step</c> steps and <c>Seconds</c> of training.</summary>
 public sealed record CurvePoint(long Step, double Seconds, double Score);
 
@@ -142,6 +145,55 @@ public static class PaperBenchmark
     {
         var parts = rows.Where(r => value(r) is not null && count(r) > 0).ToList();
         return parts.Count == 0 ? null : parts.Sum(r => value(r)!.Value * count(r)) / parts.Sum(count);
+    }
+
+    // ── chance: baselines that ignore the expression ─────────────────────────────────────────
+
+    /// <summary>
+    /// The levels a row must beat to show it refers at all, on the same splits and expressions: a
+    /// random visual word and the largest visual word (the SVP row's own semantic words, so "random
+    /// word" is exactly chance for a model that picks one of its words), and the whole image. Scored
+    /// once per work folder (WORK/baselines/SPLIT.json) and reused by a rerun. Empty when the budget
+    /// has no SVP row to take the words from.
+    /// </summary>
+    public static IReadOnlyList<PaperBaselineResult> Baselines(PaperBudget budget, string workDir, Device device, Action<string> say)
+    {
+        var svpDir = Path.Combine(workDir, "rows", "svp");
+        if (!budget.Rows.Contains("svp") || !File.Exists(Path.Combine(svpDir, "result.json"))) return [];
+        var dataset = ReferDataset.Open(Path.GetFullPath(Path.Combine(workDir, "data")));
+        var dir = Path.Combine(workDir, "baselines");
+        ReferringSegmenter? segmenter = null;
+        var reports = new Dictionary<string, EvaluationReport?>();
+        try
+        {
+            foreach (var split in Splits)
+            {
+                var path = Path.Combine(dir, split + ".json");
+                if (File.Exists(path)) { reports[split] = EvaluationReport.FromJson(File.ReadAllText(path)); continue; }
+                if (dataset.Samples(split).Samples.Count == 0) { reports[split] = null; continue; }
+                if (segmenter is null)
+                {
+                    var config = TrainConfig.Load(Path.Combine(svpDir, "train.json"));
+                    var model = new TrainingCheckpoints(Path.Combine(svpDir, "run"), config.Run.KeepLast).Latest()
+                        ?? throw new InvalidOperationException($"{svpDir}: no checkpoint to take the visual words from");
+                    segmenter = ReferringSegmenter.Load(model, device);
+                }
+                say($"baselines: evaluating {split} (random word, largest word, whole image; up to {budget.EvalLimit} expressions)");
+                var words = new ModelWordsSuperpixelizer(segmenter.Model);
+                var report = ReferringEvaluator.Evaluate(dataset, split,
+                    [new RandomSuperpixelBaseline(words, seed: 0), new LargestSuperpixelBaseline(words), new WholeImageBaseline()], budget.EvalLimit);
+                report.Save(path);
+                reports[split] = report;
+            }
+        }
+        finally
+        {
+            segmenter?.Dispose();
+        }
+        var names = reports.Values.OfType<EvaluationReport>().FirstOrDefault()?.Rows.Select(r => r.Predictor).ToList() ?? [];
+        return names.Select(name => new PaperBaselineResult(name, Splits.ToDictionary(s => s, s =>
+            reports[s]?.Rows.FirstOrDefault(r => r.Predictor == name) is { } r
+                ? new SplitScore(r.Expressions, r.CIoU, r.GIoU, r.PrecisionAt[EvaluationReport.Key(0.5)]) : null))).ToList();
     }
 
     // ── the same question at real scale ──────────────────────────────────────────────────────

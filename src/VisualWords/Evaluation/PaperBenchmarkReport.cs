@@ -49,7 +49,8 @@ public static class PaperBenchmarkReport
         return (stem + "-tokens.png", stem + "-curves.png");
     }
 
-    public static string Markdown(IReadOnlyList<PaperRowResult> rows, PaperBudget budget, Provenance from, string markdownPath, RealScaleCost? realScale = null)
+    public static string Markdown(IReadOnlyList<PaperRowResult> rows, PaperBudget budget, Provenance from, string markdownPath, RealScaleCost? realScale = null,
+        IReadOnlyList<PaperBaselineResult>? baselines = null)
     {
         var (tokensPlot, curvesPlot) = PlotPaths(markdownPath);
         var sb = new StringBuilder();
@@ -64,9 +65,10 @@ public static class PaperBenchmarkReport
                       $"every row trains {budget.Steps} steps of {budget.BatchSize} expressions from `configs/paper-bench.json` with only its own change, " +
                       $"then answers the first {budget.EvalLimit} expressions of each split with generated text (its final checkpoint).");
         sb.AppendLine();
-        Goal(sb, rows);
+        baselines ??= [];
+        Goal(sb, rows, baselines);
         CostTable(sb, rows);
-        AccuracyTable(sb, rows);
+        AccuracyTable(sb, rows, baselines);
         if (realScale is not null) RealScaleSection(sb, realScale);
         sb.AppendLine("## Plots").AppendLine();
         sb.AppendLine($"![val cIoU against visual tokens per image, one point per row, Pareto front dashed]({Path.GetFileName(tokensPlot)})").AppendLine();
@@ -85,7 +87,7 @@ public static class PaperBenchmarkReport
     }
 
     /// <summary>The issue's bar for SVP against the patch MLP (seed means), computed; says by how much it is missed.</summary>
-    static void Goal(StringBuilder sb, IReadOnlyList<PaperRowResult> rows)
+    static void Goal(StringBuilder sb, IReadOnlyList<PaperRowResult> rows, IReadOnlyList<PaperBaselineResult> baselines)
     {
         var mlp = rows.Where(r => r.Row.StartsWith("patch-mlp", StringComparison.Ordinal)).ToList();
         var svp = rows.Where(r => r.Row is "svp" or "svp-s2").ToList();
@@ -101,6 +103,18 @@ public static class PaperBenchmarkReport
         sb.AppendLine($"- training throughput: {F(speed, "0.00")}x the patch MLP's samples/s (bar: >= 2x): {Mark(speed >= 2)}.");
         if (mlp.Count > 1 || svp.Count > 1)
             sb.AppendLine($"- run-to-run spread (max - min val cIoU over seeds): patch MLP {F(Spread(mlp), "0.00")}, SVP {F(Spread(svp), "0.00")} points.");
+        if (baselines.Where(b => b.Splits.GetValueOrDefault("val") is not null).MaxBy(b => b.Splits["val"]!.CIoU) is { } chance)
+        {
+            double level = 100 * chance.Splits["val"]!.CIoU;
+            double mlpAbove = 100 * Mean(mlp, r => r.Splits["val"]!.CIoU) - level, svpAbove = 100 * Mean(svp, r => r.Splits["val"]!.CIoU) - level;
+            double noise = Math.Max(1, Math.Max(Spread(mlp), Spread(svp)));
+            bool learned = mlpAbove > noise && svpAbove > noise;
+            sb.AppendLine($"- chance: the best baseline that ignores the expression ({chance.Name}) scores val cIoU {F(level, "0.00")}; " +
+                          $"the patch MLP is {F(mlpAbove, "+0.00;-0.00")} and SVP {F(svpAbove, "+0.00;-0.00")} points from it. " +
+                          (learned ? "Both refer beyond chance, so the accuracy comparison above means something."
+                                   : $"**At least one of them is within {F(noise, "0.00")} points (the larger of 1 and the seed spread) of chance, " +
+                                     "so this budget did not teach it to refer, and the accuracy bar above is not evidence either way.**"));
+        }
         sb.AppendLine();
 
         static double Spread(List<PaperRowResult> rs) => 100 * (rs.Max(r => r.Splits["val"]!.CIoU) - rs.Min(r => r.Splits["val"]!.CIoU));
@@ -167,16 +181,20 @@ public static class PaperBenchmarkReport
             }));
     }
 
-    static void AccuracyTable(StringBuilder sb, IReadOnlyList<PaperRowResult> rows)
+    static void AccuracyTable(StringBuilder sb, IReadOnlyList<PaperRowResult> rows, IReadOnlyList<PaperBaselineResult> baselines)
     {
         sb.AppendLine("## Accuracy per split (%, generated answers)").AppendLine();
         var header = new List<string> { "row" };
         foreach (var split in PaperBenchmark.Splits) header.AddRange([$"{split} cIoU", $"{split} gIoU", $"{split} P@0.5"]);
-        Table(sb, header, rows.Select(r => new[] { $"`{r.Row}`" }.Concat(PaperBenchmark.Splits.SelectMany(s =>
+        string[] Cells(string name, IReadOnlyDictionary<string, SplitScore?> splits) => new[] { name }.Concat(PaperBenchmark.Splits.SelectMany(s =>
         {
-            var score = r.Splits.GetValueOrDefault(s);
+            var score = splits.GetValueOrDefault(s);
             return new[] { Pct(score?.CIoU), Pct(score?.GIoU), Pct(score?.PrecisionAt50) };
-        })).ToArray()));
+        })).ToArray();
+        Table(sb, header, rows.Select(r => Cells($"`{r.Row}`", r.Splits)).Concat(baselines.Select(b => Cells($"baseline: {b.Name}", b.Splits))));
+        if (baselines.Count > 0)
+            sb.AppendLine("The baselines ignore the expression: a random visual word and the largest visual word (the SVP row's semantic words, " +
+                          "so the random word is chance for a model that picks one of its words) and the whole image.").AppendLine();
     }
 
     static void Table(StringBuilder sb, IReadOnlyList<string> header, IEnumerable<string[]> rows)

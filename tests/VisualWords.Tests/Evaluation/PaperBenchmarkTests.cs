@@ -44,6 +44,11 @@ public class PaperBenchmarkTests
         Assert.Contains("SVP's mean on ShapesWorld val, measured above", text);
         Assert.Contains("the paper's ~93% fewer", text);
         Assert.True(File.Exists(dir.File("work/real-scale.json")));
+        // Chance: baselines on the same splits, and the goal says where the rows stand against them.
+        Assert.Contains("| baseline: random superpixel (semantic", text);
+        Assert.Contains("| baseline: whole image |", text);
+        Assert.Contains("- chance: the best baseline that ignores the expression", text);
+        foreach (var split in PaperBenchmark.Splits) Assert.True(File.Exists(dir.File($"work/baselines/{split}.json")), split);
         var (tokensPng, curvesPng) = PaperBenchmarkReport.PlotPaths(md);
         Assert.Contains($"]({Path.GetFileName(tokensPng)})", text);
         Assert.Contains($"]({Path.GetFileName(curvesPng)})", text);
