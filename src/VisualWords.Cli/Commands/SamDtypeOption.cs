@@ -8,7 +8,8 @@ public static class SamDtypeOption
 {
     public static Option<string> Create() => new("--sam-dtype")
     {
-        Description = "SAM image encoder dtype: fp32 (the official numerics) or bf16 (about 2x faster on CPUs with AVX512-BF16; " +
+        Description = "SAM image encoder dtype: fp32 (the official numerics) or bf16 (faster only where the CPU has bf16 instructions, e.g. AVX512-BF16; " +
+                      "several times slower where bf16 is emulated; " +
                       "embedding error and mask IoU against fp32 in docs/benchmarks.md). The embedding stays fp32.",
         DefaultValueFactory = _ => "fp32",
     };

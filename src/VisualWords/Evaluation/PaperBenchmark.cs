@@ -221,7 +221,7 @@ public static class PaperBenchmark
         if (rows.Where(r => r.Row is "svp" or "svp-s2" && r.TokensMean is not null).Select(r => r.TokensMean!.Value).ToList() is { Count: > 0 } measured)
             svpTokens.Add(("SVP's mean on ShapesWorld val, measured above", measured.Average()));
         svpTokens.Add(($"the paper's ~93% fewer, i.e. {PaperTokenShare * 100:0}% of {patches} patches; not measured here", PaperTokenShare * patches));
-        var cost = RealScaleCost.Measure(budget.RealScale, svpTokens, text, question, ScalarType.BFloat16, say);
+        var cost = RealScaleCost.Measure(budget.RealScale, svpTokens, text, question, say);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(cost, Json));
         return cost;
     }

@@ -103,18 +103,7 @@ public static class PaperBenchmarkReport
         sb.AppendLine($"- training throughput: {F(speed, "0.00")}x the patch MLP's samples/s (bar: >= 2x): {Mark(speed >= 2)}.");
         if (mlp.Count > 1 || svp.Count > 1)
             sb.AppendLine($"- run-to-run spread (max - min val cIoU over seeds): patch MLP {F(Spread(mlp), "0.00")}, SVP {F(Spread(svp), "0.00")} points.");
-        if (baselines.Where(b => b.Splits.GetValueOrDefault("val") is not null).MaxBy(b => b.Splits["val"]!.CIoU) is { } chance)
-        {
-            double level = 100 * chance.Splits["val"]!.CIoU;
-            double mlpAbove = 100 * Mean(mlp, r => r.Splits["val"]!.CIoU) - level, svpAbove = 100 * Mean(svp, r => r.Splits["val"]!.CIoU) - level;
-            double noise = Math.Max(1, Math.Max(Spread(mlp), Spread(svp)));
-            bool learned = mlpAbove > noise && svpAbove > noise;
-            sb.AppendLine($"- chance: the best baseline that ignores the expression ({chance.Name}) scores val cIoU {F(level, "0.00")}; " +
-                          $"the patch MLP is {F(mlpAbove, "+0.00;-0.00")} and SVP {F(svpAbove, "+0.00;-0.00")} points from it. " +
-                          (learned ? "Both refer beyond chance, so the accuracy comparison above means something."
-                                   : $"**At least one of them is within {F(noise, "0.00")} points (the larger of 1 and the seed spread) of chance, " +
-                                     "so this budget did not teach it to refer, and the accuracy bar above is not evidence either way.**"));
-        }
+        ChanceLine(sb, mlp, svp, baselines);
         sb.AppendLine();
 
         static double Spread(List<PaperRowResult> rs) => 100 * (rs.Max(r => r.Splits["val"]!.CIoU) - rs.Min(r => r.Splits["val"]!.CIoU));
@@ -126,7 +115,7 @@ public static class PaperBenchmarkReport
         sb.AppendLine($"## The same question at real scale: {c.Dims}").AppendLine();
         sb.AppendLine($"Every part of one referring query timed by this command, in the same run, on random weights at these sizes " +
                       $"(speed does not depend on the values, except in everything mode, below): SAM's encoder and mask decoder and the tower " +
-                      $"in float32, the LLM in {c.LlmDtype} (one decoder layer timed, the minimum of 2 runs, times {c.LlmLayers} layers). " +
+                      $"in float32, the LLM in {c.LlmDtype}, the faster on this CPU ({c.LlmDtypeProbe}; one decoder layer timed, the minimum of 2 runs, times {c.LlmLayers} layers). " +
                       $"The prompt is the LLaVA v1 template for \"{RealScaleCost.Expression}\": {c.TextTokens} text tokens with the LLaMA tokenizer " +
                       $"(BOS included), {c.QuestionTokens} of them after the image.");
         sb.AppendLine();
@@ -166,6 +155,32 @@ public static class PaperBenchmarkReport
                       $"so {F(fewest.Tokens + c.TextTokens, "0")} instead of {c.PatchTokens + c.TextTokens} tokens saves far less time than the FLOP ratio, while everything mode's hundreds of decoder prompts become a few large batches. " +
                       "There SVP's gain is the shorter context (KV-cache memory, more queries per batch) rather than a single query's latency.");
         sb.AppendLine();
+    }
+
+    /// <summary>
+    /// Whether the patch MLP and SVP refer at all: each must beat the best expression-blind baseline on
+    /// val cIoU, gIoU and P@0.5 (the rule issue 11 sets for the shipped model) by more than a point —
+    /// cIoU alone rewards a large blob on every answer, gIoU and P@0.5 count the expressions it gets right.
+    /// </summary>
+    static void ChanceLine(StringBuilder sb, List<PaperRowResult> mlp, List<PaperRowResult> svp, IReadOnlyList<PaperBaselineResult> baselines)
+    {
+        var scored = baselines.Where(b => b.Splits.GetValueOrDefault("val") is not null).ToList();
+        if (scored.Count == 0) return;
+        var metrics = new (string Name, Func<SplitScore, double> Of)[] { ("cIoU", s => s.CIoU), ("gIoU", s => s.GIoU), ("P@0.5", s => s.PrecisionAt50) };
+        var parts = new List<string>();
+        bool learned = true;
+        foreach (var (name, of) in metrics)
+        {
+            var best = scored.MaxBy(b => of(b.Splits["val"]!))!;
+            double level = 100 * of(best.Splits["val"]!);
+            double m = 100 * mlp.Average(r => of(r.Splits["val"]!)) - level, v = 100 * svp.Average(r => of(r.Splits["val"]!)) - level;
+            learned &= m > 1 && v > 1;
+            parts.Add($"{name} {F(level, "0.00")} ({best.Name}; patch MLP {F(m, "+0.00;-0.00")}, SVP {F(v, "+0.00;-0.00")})");
+        }
+        sb.AppendLine($"- chance: the best expression-blind baseline on val scores {string.Join("; ", parts)}. " +
+                      (learned ? "Both beat chance by more than a point on all three, so the accuracy comparison above means something."
+                               : "**At least one of them does not beat chance by more than a point on all three metrics: this budget did not teach it to refer " +
+                                 "(a high cIoU with a low gIoU and P@0.5 is a large blob on every answer), so the accuracy bar above is not evidence either way.**"));
     }
 
     static void CostTable(StringBuilder sb, IReadOnlyList<PaperRowResult> rows)

@@ -36,7 +36,7 @@ public sealed record RealScaleDims(string Name, LlamaConfig Llm, string Tower, i
 /// under 3% of a 7B layer's FLOPs at these lengths, is left out).
 /// </summary>
 public sealed record RealScaleCost(
-    string Dims, string LlmDtype, int LlmLayers, int PatchTokens, int TextTokens, int QuestionTokens,
+    string Dims, string LlmDtype, string LlmDtypeProbe, int LlmLayers, int PatchTokens, int TextTokens, int QuestionTokens,
     double SamEncoderMs, double TowerMs, double MaskDecoderMs,
     int EverythingModeGrid, double EverythingModeMs, int EverythingModePrompts, int EverythingModeMasks,
     double LlmPatchMs, IReadOnlyList<SvpTokenCost> Svp, double LlmQuestionMs)
@@ -72,7 +72,7 @@ public sealed record RealScaleCost(
     /// prompt's text tokens (BOS included, the image placeholder not); <paramref name="questionTokens"/>:
     /// those after the image, which a cached second question prefills.
     /// </summary>
-    public static RealScaleCost Measure(RealScaleDims dims, IReadOnlyList<(string Source, double Tokens)> svpTokens, int textTokens, int questionTokens, ScalarType llmDtype, Action<string> say)
+    public static RealScaleCost Measure(RealScaleDims dims, IReadOnlyList<(string Source, double Tokens)> svpTokens, int textTokens, int questionTokens, Action<string> say)
     {
         using var _ = no_grad();
         var sam = dims.Sam;
@@ -128,36 +128,51 @@ public sealed record RealScaleCost(
             towerMs = sw.Elapsed.TotalMilliseconds;
         }
 
+        // The LLM runs in whichever of float32 and bfloat16 is faster on this CPU: bf16 GEMMs are 2-3x
+        // faster than fp32 where the CPU has AVX512-BF16 (oneDNN), and several times slower where bf16 is emulated.
+        var llm = dims.Llm;
+        using var inv = tensor(RotaryEmbedding.InverseFrequencies(llm.HeadDim, llm.RopeTheta, null), dtype: ScalarType.Float32);
+        double Time(LlamaDecoderLayer layer, ScalarType dtype, int tokens, int runs)
+        {
+            using var scope = NewDisposeScope();
+            var x = randn(1, tokens, llm.HiddenSize).to_type(dtype);
+            var (cos, sin) = RotaryEmbedding.CosSin(arange(tokens, dtype: ScalarType.Int64).unsqueeze(0), inv, dtype);
+            layer.forward(x, cos, sin, null, true, null, 0).Dispose();   // warm-up
+            double best = double.MaxValue;
+            for (int r = 0; r < runs; r++)
+            {
+                var sw = Stopwatch.StartNew();
+                layer.forward(x, cos, sin, null, true, null, 0).Dispose();
+                best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
+            }
+            return best;
+        }
+        const int ProbeTokens = 128;
+        var probe = new Dictionary<ScalarType, double>();
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            say($"real scale: which LLM dtype is faster here: one decoder layer in {DTypes.ShortName(dtype)} at {ProbeTokens} tokens");
+            using var layer = new LlamaDecoderLayer(llm with { NumHiddenLayers = 1 }, null, dtype, initialize: true);
+            layer.eval();
+            probe[dtype] = Time(layer, dtype, ProbeTokens, 1);
+        }
+        var llmDtype = probe.MinBy(kv => kv.Value).Key;
+        string probeText = string.Join(" and ", probe.Select(kv => $"{kv.Value.ToString("0", System.Globalization.CultureInfo.InvariantCulture)} ms in {DTypes.ShortName(kv.Key)}")) +
+                           $" for one layer at {ProbeTokens} tokens";
+
         say($"real scale: one LLM decoder layer ({DTypes.ShortName(llmDtype)}) at {patches + textTokens} tokens, " +
             $"{string.Join(", ", svpTokens.Select(t => Math.Round(t.Tokens) + textTokens))} and {questionTokens}");
-        var llm = dims.Llm;
         double patchLayer, questionLayer;
         List<SvpTokenCost> svp;
         using (var layer = new LlamaDecoderLayer(llm with { NumHiddenLayers = 1 }, null, llmDtype, initialize: true))
-        using (var inv = tensor(RotaryEmbedding.InverseFrequencies(llm.HeadDim, llm.RopeTheta, null), dtype: ScalarType.Float32))
         {
             layer.eval();
-            double Time(int tokens)
-            {
-                using var scope = NewDisposeScope();
-                var x = randn(1, tokens, llm.HiddenSize).to_type(llmDtype);
-                var (cos, sin) = RotaryEmbedding.CosSin(arange(tokens, dtype: ScalarType.Int64).unsqueeze(0), inv, llmDtype);
-                layer.forward(x, cos, sin, null, true, null, 0).Dispose();   // warm-up
-                double best = double.MaxValue;
-                for (int r = 0; r < 2; r++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    layer.forward(x, cos, sin, null, true, null, 0).Dispose();
-                    best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-                }
-                return best;
-            }
-            patchLayer = Time(patches + textTokens);
-            svp = svpTokens.Select(t => new SvpTokenCost(t.Source, t.Tokens, llm.NumHiddenLayers * Time(Math.Max(1, (int)Math.Round(t.Tokens) + textTokens)))).ToList();
-            questionLayer = Time(Math.Max(1, questionTokens));
+            patchLayer = Time(layer, llmDtype, patches + textTokens, 2);
+            svp = svpTokens.Select(t => new SvpTokenCost(t.Source, t.Tokens, llm.NumHiddenLayers * Time(layer, llmDtype, Math.Max(1, (int)Math.Round(t.Tokens) + textTokens), 2))).ToList();
+            questionLayer = Time(layer, llmDtype, Math.Max(1, questionTokens), 2);
         }
         int layers = llm.NumHiddenLayers;
-        return new RealScaleCost(dims.Name, DTypes.ShortName(llmDtype), layers, patches, textTokens, questionTokens,
+        return new RealScaleCost(dims.Name, DTypes.ShortName(llmDtype), probeText, layers, patches, textTokens, questionTokens,
             encoderMs, towerMs, decoderMs, dims.WordsGrid, everythingMs, prompts, masks.Count,
             layers * patchLayer, svp, layers * questionLayer);
     }

@@ -47,7 +47,7 @@ public class PaperBenchmarkTests
         // Chance: baselines on the same splits, and the goal says where the rows stand against them.
         Assert.Contains("| baseline: random superpixel (semantic", text);
         Assert.Contains("| baseline: whole image |", text);
-        Assert.Contains("- chance: the best baseline that ignores the expression", text);
+        Assert.Contains("- chance: the best expression-blind baseline on val scores cIoU ", text);
         foreach (var split in PaperBenchmark.Splits) Assert.True(File.Exists(dir.File($"work/baselines/{split}.json")), split);
         var (tokensPng, curvesPng) = PaperBenchmarkReport.PlotPaths(md);
         Assert.Contains($"]({Path.GetFileName(tokensPng)})", text);
