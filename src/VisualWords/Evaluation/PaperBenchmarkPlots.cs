@@ -53,7 +53,7 @@ public static class PaperBenchmarkPlots
         plt.Title("val cIoU against visual tokens per image");
         plt.XLabel("visual tokens per image (mean, log scale)");
         plt.YLabel("val cIoU (%)");
-        plt.ShowLegend(Alignment.LowerRight);
+        plt.ShowLegend(Edge.Bottom);   // outside the data area: no point can hide under it
         return plt.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
