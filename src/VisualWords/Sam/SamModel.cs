@@ -90,6 +90,7 @@ public sealed class SamModel : nn.Module
     {
         if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
             throw new BadInputException($"SAM's encoder runs in float32 or bfloat16, not {DTypes.ShortName(dtype)}");
+        if (dtype == EncoderDtype) return;   // nothing to cast (and a decoder-only SAM has no encoder to cast)
         ImageEncoder.to(dtype);
         EncoderDtype = dtype;
     }
