@@ -96,12 +96,16 @@ public static class PaperBenchmark
             using var task = TrainingTasks.Create(config);
             new Trainer(config, task, runDir, progress).Run(resume: true);
         }
-        var model = new TrainingCheckpoints(runDir, config.Run.KeepLast).Latest()
-            ?? throw new InvalidOperationException($"{runDir}: training ended without a checkpoint");
+        var model = FinalCheckpoint(config, runDir);
         var result = Evaluate(row, budget, config, model, TrainingCost.Of(config, runDir), Path.Combine(dir, "eval"), dataset, device, say);
         AtomicFile.WriteAllText(resultPath, JsonSerializer.Serialize(result, Json));
         return result;
     }
+
+    /// <summary>A row's final checkpoint: the model folder it is scored with (and the baselines take their words from).</summary>
+    static string FinalCheckpoint(TrainConfig config, string runDir) =>
+        new TrainingCheckpoints(runDir, config.Run.KeepLast).Latest()
+            ?? throw new InvalidOperationException($"{runDir}: training ended without a checkpoint");
 
     /// <summary>Scores the final checkpoint on every split (each split's report kept, so a rerun skips it) and measures its prompt.</summary>
     static PaperRowResult Evaluate(PaperRow row, PaperBudget budget, TrainConfig config, string modelDir, TrainingCost cost, string evalDir,
@@ -173,9 +177,7 @@ public static class PaperBenchmark
                 if (dataset.Samples(split).Samples.Count == 0) { reports[split] = null; continue; }
                 if (segmenter is null)
                 {
-                    var config = TrainConfig.Load(Path.Combine(svpDir, "train.json"));
-                    var model = new TrainingCheckpoints(Path.Combine(svpDir, "run"), config.Run.KeepLast).Latest()
-                        ?? throw new InvalidOperationException($"{svpDir}: no checkpoint to take the visual words from");
+                    var model = FinalCheckpoint(TrainConfig.Load(Path.Combine(svpDir, "train.json")), Path.Combine(svpDir, "run"));
                     segmenter = ReferringSegmenter.Load(model, device);
                 }
                 say($"baselines: evaluating {split} (random word, largest word, whole image; up to {budget.EvalLimit} expressions)");
