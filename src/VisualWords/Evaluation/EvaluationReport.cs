@@ -23,7 +23,11 @@ public sealed record EvaluationRow(
     double LatencyMeanMs,
     double LatencyP95Ms,
     double? LatencyFirstMs = null,
-    double? LatencyCachedMs = null);
+    double? LatencyCachedMs = null,
+    IReadOnlyDictionary<string, KindScores>? ByKind = null);
+
+/// <summary>A predictor's scores on the expressions of one kind (where the dataset names kinds, as ShapesWorld does).</summary>
+public sealed record KindScores(int Expressions, double CIoU, double GIoU, double PrecisionAt05);
 
 /// <summary>
 /// The result of evaluating predictors (a model and the baselines it must beat) on one split: a
@@ -75,6 +79,15 @@ public sealed record EvaluationReport(
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select((_, i) => i == 0 ? "---|" : "---:|")));
         foreach (var row in Cells()) sb.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|"))) + " |");
+        if (Rows.Any(r => r.ByKind is { Count: > 0 }))
+        {
+            sb.AppendLine().AppendLine("By expression kind (%):").AppendLine();
+            sb.AppendLine("| predictor | kind | expressions | cIoU | gIoU | P@0.5 |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|");
+            foreach (var r in Rows.Where(r => r.ByKind is not null))
+                foreach (var (kind, k) in r.ByKind!)
+                    sb.AppendLine($"| {r.Predictor.Replace("|", "\\|")} | {kind} | {k.Expressions} | {Pct(k.CIoU)} | {Pct(k.GIoU)} | {Pct(k.PrecisionAt05)} |");
+        }
         return sb.ToString();
     }
 
@@ -89,7 +102,25 @@ public sealed record EvaluationReport(
         return table;
     }
 
-    public void Print(IAnsiConsole? console = null) => (console ?? AnsiConsole.Console).Write(ToTable());
+    /// <summary>gIoU per expression kind, kinds as rows, predictors as columns (null when the dataset names no kinds).</summary>
+    public Table? ToKindTable()
+    {
+        var kinds = Rows.Where(r => r.ByKind is not null).SelectMany(r => r.ByKind!.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (kinds.Count == 0) return null;
+        var table = new Table().Caption("gIoU (%) by expression kind (expressions)").AddColumn("kind");
+        foreach (var r in Rows) table.AddColumn(new TableColumn(Markup.Escape(r.Predictor)).RightAligned());
+        foreach (var kind in kinds)
+            table.AddRow([Markup.Escape(kind), .. Rows.Select(r => r.ByKind is { } b && b.TryGetValue(kind, out var k)
+                ? $"{Pct(k.GIoU)} ({k.Expressions})" : "-")]);
+        return table;
+    }
+
+    public void Print(IAnsiConsole? console = null)
+    {
+        var c = console ?? AnsiConsole.Console;
+        c.Write(ToTable());
+        if (ToKindTable() is { } kinds) c.Write(kinds);
+    }
 
     /// <summary>Writes the JSON and, beside it or where given, the Markdown (each atomically).</summary>
     public void Save(string jsonPath, string? markdownPath = null)

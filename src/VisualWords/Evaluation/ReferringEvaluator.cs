@@ -25,6 +25,8 @@ public static class ReferringEvaluator
         if (samples.Count == 0) throw new BadInputException($"split '{split}' has no samples to evaluate (all {set.SkippedMissingImages} images missing?)");
 
         var metrics = predictors.Select(_ => new SegmentationMetrics()).ToArray();
+        // Per expression kind where the dataset names one (ShapesWorld: attribute, relation, extreme).
+        var byKind = predictors.Select(_ => new SortedDictionary<string, SegmentationMetrics>(StringComparer.Ordinal)).ToArray();
         var latencies = predictors.Select(_ => new List<double>()).ToArray();
         var firstOfImage = new List<bool>();
         var tokens = predictors.Select(_ => new Dictionary<long, int>()).ToArray();
@@ -49,7 +51,13 @@ public static class ReferringEvaluator
                 watch.Stop();
                 if (!prediction.Mask.shape.SequenceEqual(target.shape))
                     throw new InvalidOperationException($"{predictors[p].Name} predicted a [{string.Join(", ", prediction.Mask.shape)}] mask for a {image!.Height}x{image.Width} image");
-                metrics[p].Add(prediction.Mask, target);
+                var (inter, union) = SegmentationMetrics.Overlap(prediction.Mask, target);
+                metrics[p].Add(inter, union);
+                if (s.Sentence.Kind is { } kind)
+                {
+                    if (!byKind[p].TryGetValue(kind, out var km)) byKind[p][kind] = km = new SegmentationMetrics();
+                    km.Add(inter, union);
+                }
                 latencies[p].Add(watch.Elapsed.TotalMilliseconds);
                 if (prediction.VisualTokens is int t) tokens[p].TryAdd(imageId, t);
             }
@@ -65,7 +73,9 @@ public static class ReferringEvaluator
                 SegmentationMetrics.Thresholds.ToDictionary(EvaluationReport.Key, m.PrecisionAt),
                 tok.Count > 0 ? tok.Average() : null, tok.Count > 0 ? Percentiles.Of(tok, 0.95) : null,
                 latencies[p].Average(), Percentiles.Of(latencies[p], 0.95),
-                MeanWhere(latencies[p], firstOfImage, true), MeanWhere(latencies[p], firstOfImage, false));
+                MeanWhere(latencies[p], firstOfImage, true), MeanWhere(latencies[p], firstOfImage, false),
+                byKind[p].Count == 0 ? null : byKind[p].ToDictionary(kv => kv.Key,
+                    kv => new KindScores(kv.Value.Count, kv.Value.CIoU, kv.Value.GIoU, kv.Value.PrecisionAt(0.5))));
         }).ToList();
         return new EvaluationReport(Path.GetFileName(Path.TrimEndingDirectorySeparator(dataset.Directory)), split, samples.Count, set.SkippedMissingImages, rows);
     }

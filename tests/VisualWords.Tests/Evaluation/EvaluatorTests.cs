@@ -55,6 +55,20 @@ public class EvaluatorTests
         Assert.Contains("| oracle | 100.00 | 100.00 | 100.00 |", md);
         Assert.Contains($"| whole image | {100 * whole.CIoU:F2} |", md);
 
+        // ShapesWorld names each expression's kind: the scores per kind partition the expressions,
+        // and the whole-image gIoU per kind is the mean over that kind's expressions.
+        var kinds = samples.GroupBy(s => s.Sentence.Kind!).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(kinds.Keys.Order(), whole.ByKind!.Keys.Order());
+        Assert.Equal(samples.Count, whole.ByKind.Values.Sum(k => k.Expressions));
+        foreach (var (kind, list) in kinds)
+        {
+            Assert.Equal(list.Count, whole.ByKind[kind].Expressions);
+            Assert.Equal(list.Average(s => RleOps.Area(ds.Mask(s)) / (64.0 * 64)), whole.ByKind[kind].GIoU, 12);
+            Assert.Equal(1.0, best.ByKind![kind].PrecisionAt05);
+        }
+        Assert.Equal(whole.ByKind.Keys.Order(), back.Rows[0].ByKind!.Keys.Order());
+        Assert.Contains($"| oracle | {kinds.Keys.Order().First()} | {kinds[kinds.Keys.Order().First()].Count} | 100.00 | 100.00 | 100.00 |", md);
+
         // --limit takes the first N expressions.
         Assert.Equal(2, ReferringEvaluator.Evaluate(ds, "train", [new WholeImageBaseline()], limit: 2).Expressions);
     }

@@ -53,7 +53,8 @@ public static class ReferRefsReader
                 ? AsList(t, "tokens").Select(x => AsString(x, "token")).ToList() : new List<string>();
             string sent = AsString(Get(sd, "sent"), "sent");
             string raw = sd.TryGetValue("raw", out var r) && r is not null ? AsString(r, "raw") : sent;
-            return new ReferSentence(AsLong(Get(sd, "sent_id"), "sent_id"), sent, raw, tokens);
+            string? kind = sd.TryGetValue("kind", out var k) && k is not null ? AsString(k, "kind") : null;
+            return new ReferSentence(AsLong(Get(sd, "sent_id"), "sent_id"), sent, raw, tokens, kind);
         }).ToList();
         if (sentences.Count == 0) throw new BadInputException("ref has no sentences");
         return new ReferRef(
