@@ -31,6 +31,7 @@ public sealed class SuperpixelOptions
         Description = "Everything mode for --method semantic: exact (the official generator's masks) or fast (coarse-to-fine prompts, " +
             "filters on low-res masks; the default for visual words). Default: fast, or exact with --masks-json.",
     };
+    public readonly Option<int> FastMaxPrompts = new("--fast-max-prompts") { Description = "Fast mode: at most this many prompts per crop, spread farthest-first when the cap binds (0: no cap).", DefaultValueFactory = _ => Amg.FastMaxPrompts };
     public readonly Option<int> CoarseStride = new("--coarse-stride") { Description = "Fast mode: spacing in grid points of the first, sparsest prompt lattice.", DefaultValueFactory = _ => Amg.FastCoarseStride };
     public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "SAM checkpoint with the official keys (needed for --method semantic)." };
     public readonly Option<int> PointsPerSide = new("--points-per-side") { Description = $"Point prompts per image side.", DefaultValueFactory = _ => Amg.PointsPerSide!.Value };
@@ -49,7 +50,7 @@ public sealed class SuperpixelOptions
 
     public readonly Option<string> SamDtype = SamDtypeOption.Create();
 
-    public IEnumerable<Option> All => [Method, Mode, CoarseStride, ModelType, Checkpoint, SamDtype, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
+    public IEnumerable<Option> All => [Method, Mode, CoarseStride, FastMaxPrompts, ModelType, Checkpoint, SamDtype, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
         BoxNmsThresh, CropNLayers, MinMaskRegionArea, MinRegionArea, MaxRegions, OverlapWinner, GridCells, SlicSegments];
 
     public void AddTo(Command cmd)
@@ -97,6 +98,7 @@ public sealed class SuperpixelOptions
                     MinMaskRegionArea = r.GetValue(MinMaskRegionArea),
                     Mode = ModeOf(r, defaultMode),
                     FastCoarseStride = r.GetValue(CoarseStride),
+                    FastMaxPrompts = r.GetValue(FastMaxPrompts),
                 };
                 var sem = new SemanticSuperpixelConfig
                 {
@@ -122,7 +124,7 @@ public sealed class SuperpixelOptions
                     $"min_mask_region={amg.MinMaskRegionArea} min_region={sem.MinRegionArea} max_regions={sem.MaxRegions?.ToString() ?? "none"} " +
                     $"overlap={sem.OverlapWinner} levels={sem.LevelAssignment} covered<{sem.MaxCoveredFraction}");
                 // Exact mode keeps the settings line of the plans written before fast mode existed.
-                if (amg.Mode == AmgMode.Fast) settings += $" mode=fast stride={amg.FastCoarseStride}";
+                if (amg.Mode == AmgMode.Fast) settings += $" mode=fast stride={amg.FastCoarseStride} max-prompts={amg.FastMaxPrompts}";
                 if (dtype != TorchSharp.torch.ScalarType.Float32) settings += " sam_dtype=bf16";
                 return (new SemanticSuperpixelizer(new SamAutomaticMaskGenerator(model, amg), sem), settings, model);
             default:

@@ -75,6 +75,15 @@ public sealed record AutomaticMaskGeneratorConfig
     /// </summary>
     public int FastCoverageMargin { get; init; } = 2;
 
+    /// <summary>
+    /// Fast mode: at most this many prompts per crop (0: no cap). When a level's uncovered points would
+    /// exceed what is left, the points farthest from every prompt so far go first
+    /// (<see cref="CoarseToFine.FarthestFirst"/>), so a capped grid is still spread evenly. The default,
+    /// 256, is a 16 × 16 grid's worth: it never binds at 16 × 16, and bounds the cost of a denser grid on
+    /// a SAM whose masks cover little (random weights keep none, so nothing is ever covered).
+    /// </summary>
+    public int FastMaxPrompts { get; init; } = 256;
+
     public void Validate()
     {
         if ((PointsPerSide is null) == (PointGrids is null))
@@ -93,6 +102,7 @@ public sealed record AutomaticMaskGeneratorConfig
         if (CropNPointsDownscaleFactor < 1) throw new BadInputException($"crop_n_points_downscale_factor must be >= 1 (got {CropNPointsDownscaleFactor})");
         if (FastCoverageMargin < 0) throw new BadInputException($"fast coverage margin must be >= 0 (got {FastCoverageMargin})");
         if (FastCoarseStride < 1) throw new BadInputException($"fast coarse stride must be at least 1 (got {FastCoarseStride})");
+        if (FastMaxPrompts < 0) throw new BadInputException($"fast max prompts must be >= 0, 0 for no cap (got {FastMaxPrompts})");
         if (MinMaskRegionArea < 0) throw new BadInputException($"min_mask_region_area must be >= 0 (got {MinMaskRegionArea})");
     }
 

@@ -32,6 +32,44 @@ public static class CoarseToFine
             .Where(l => l.Length > 0).ToList();
     }
 
+    /// <summary>
+    /// Picks <paramref name="count"/> of the candidate points, each time the one farthest (Euclidean)
+    /// from every point prompted before and every point picked so far; ties go to the lower index.
+    /// With nothing prompted yet the first pick is candidate 0.
+    /// </summary>
+    /// <param name="candidates">x, y pairs (interleaved) of the points that may be picked.</param>
+    /// <param name="prompted">x, y pairs (interleaved) of the points already prompted.</param>
+    /// <returns>Indices into the candidates, in the order picked.</returns>
+    public static int[] FarthestFirst(ReadOnlySpan<double> candidates, ReadOnlySpan<double> prompted, int count)
+    {
+        int n = candidates.Length / 2;
+        count = Math.Clamp(count, 0, n);
+        var nearest = new double[n];
+        Array.Fill(nearest, double.PositiveInfinity);
+        for (int p = 0; p < prompted.Length / 2; p++) Shrink(nearest, candidates, prompted[2 * p], prompted[2 * p + 1]);
+        var picked = new int[count];
+        var taken = new bool[n];
+        for (int k = 0; k < count; k++)
+        {
+            int best = -1;
+            for (int i = 0; i < n; i++)
+                if (!taken[i] && (best < 0 || nearest[i] > nearest[best])) best = i;
+            picked[k] = best;
+            taken[best] = true;
+            Shrink(nearest, candidates, candidates[2 * best], candidates[2 * best + 1]);
+        }
+        return picked;
+    }
+
+    static void Shrink(double[] nearest, ReadOnlySpan<double> xy, double x, double y)
+    {
+        for (int i = 0; i < nearest.Length; i++)
+        {
+            double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
+            nearest[i] = Math.Min(nearest[i], dx * dx + dy * dy);
+        }
+    }
+
     // Centres the lattice: the unused margins before the first and after the last point differ by at most one.
     static int LatticeOffset(int n, int stride) => stride == 1 ? 0 : (n - 1 - (n - 1) / stride * stride) / 2;
 }

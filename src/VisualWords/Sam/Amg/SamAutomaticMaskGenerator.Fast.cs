@@ -11,7 +11,9 @@ namespace VisualWords.Sam.Amg;
 ///   lattice's points only where no mask kept so far covers them (<see cref="CoverageMap"/> on the
 ///   low-res masks); a point on a thing that already has a mask would mostly add duplicates for NMS.
 ///   Covered means inside the confident core (logit above the stability offset) of kept masks, with a
-///   margin around the point, so small things a coarse mask bleeds over still get their own prompt;</item>
+///   margin around the point, so small things a coarse mask bleeds over still get their own prompt.
+///   At most <see cref="AutomaticMaskGeneratorConfig.FastMaxPrompts"/> prompts per crop: when a level's
+///   uncovered points exceed what is left, the farthest from all earlier prompts go first;</item>
 /// <item>filters run on the low-res logits (the valid, unpadded part): predicted IoU (as exact),
 ///   stability score on the low-res logits instead of the upscaled ones, crop-edge test and box NMS
 ///   with low-res boxes scaled to the crop; NMS prunes the kept masks after each level;</item>
@@ -38,9 +40,18 @@ public sealed partial class SamAutomaticMaskGenerator
         var kept = new List<LowResCandidate>();
         try
         {
+            var prompted = new List<double>();
             foreach (var level in levels)
             {
                 var todo = level.Where(i => !frame.Covered(inputXy[2 * i], inputXy[2 * i + 1])).ToArray();
+                int left = Config.FastMaxPrompts > 0 ? Config.FastMaxPrompts - prompted.Count / 2 : int.MaxValue;
+                if (left <= 0) break;
+                if (todo.Length > left)
+                {
+                    var xy = todo.SelectMany(i => new double[] { inputXy[2 * i], inputXy[2 * i + 1] }).ToArray();
+                    todo = CoarseToFine.FarthestFirst(xy, prompted.ToArray(), left).Select(k => todo[k]).Order().ToArray();
+                }
+                foreach (var i in todo) { prompted.Add(inputXy[2 * i]); prompted.Add(inputXy[2 * i + 1]); }
                 foreach (var batch in BatchIterator.Batches(todo, Config.PointsPerBatch))
                 {
                     using var idx = tensor(batch.Select(i => (long)i).ToArray());

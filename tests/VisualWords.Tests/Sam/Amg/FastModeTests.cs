@@ -31,6 +31,38 @@ public class FastModeTests
     }
 
     [Fact]
+    public void FarthestFirstSpreadsThePicks()
+    {
+        // A 3 x 3 grid: a corner first, then the opposite corner, then the other two corners (ties: lower index).
+        var grid = Enumerable.Range(0, 9).SelectMany(i => new double[] { i % 3, i / 3 }).ToArray();
+        Assert.Equal(new[] { 0, 8, 2, 6 }, CoarseToFine.FarthestFirst(grid, [], 4));
+        // Points already prompted push the picks away from them: with the centre prompted, the four corners
+        // (all at the same distance from it) go before any edge midpoint.
+        Assert.Equal(new[] { 0, 2, 6, 8 }, CoarseToFine.FarthestFirst(grid, [1.0, 1.0], 4));
+        // With corner 0 prompted, the opposite corner is first.
+        Assert.Equal(8, CoarseToFine.FarthestFirst(grid, [0.0, 0.0], 1)[0]);
+        Assert.Equal(9, CoarseToFine.FarthestFirst(grid, [], 20).Distinct().Count());
+        Assert.Empty(CoarseToFine.FarthestFirst(grid, [], 0));
+    }
+
+    [Fact]
+    public void FastModeDecodesAtMostItsPromptCap()
+    {
+        using var model = SamModel.FromCheckpoint(SamModelConfig.VitTiny, Fixture("amg", "amg_vit_tiny.pth"));
+        using var embeddings = Checkpoint.Load(Fixture("amg", "amg_grid_embeddings.safetensors"));
+        // A threshold no prediction passes: nothing is kept, nothing is covered, every level is prompted in full.
+        var config = new AutomaticMaskGeneratorConfig { PointsPerSide = 8, PredIouThresh = 0.999, Mode = AmgMode.Fast };
+        var uncapped = new SamAutomaticMaskGenerator(model, config with { FastMaxPrompts = 0 });
+        uncapped.Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.Equal(64, uncapped.LastTimings.Prompts);
+        var capped = new SamAutomaticMaskGenerator(model, config with { FastMaxPrompts = 20 });
+        capped.Generate(240, 360, _ => embeddings["crop0"].clone());
+        Assert.Equal(20, capped.LastTimings.Prompts);
+        Assert.Equal(256, new AutomaticMaskGeneratorConfig().FastMaxPrompts);
+        Assert.Throws<BadInputException>(() => (config with { FastMaxPrompts = -1 }).Validate());
+    }
+
+    [Fact]
     public void CoverageMapMarksMaskPixels()
     {
         var map = new CoverageMap(2, 3);
