@@ -68,25 +68,9 @@ public static class LlmLayerBench
             manual_seed(0);
             using var layer = new LlamaDecoderLayer(config, null, dtype, initialize: true);
             layer.eval();
-            using var inv = tensor(RotaryEmbedding.InverseFrequencies(config.HeadDim, config.RopeTheta, null), dtype: ScalarType.Float32);
             foreach (var t in lengths)
             {
-                using (var scope = NewDisposeScope())
-                using (no_grad())
-                {
-                    var x = randn(1, t, config.HiddenSize).to_type(dtype);
-                    var pos = arange(t, dtype: ScalarType.Int64).unsqueeze(0);
-                    var (cos, sin) = RotaryEmbedding.CosSin(pos, inv, dtype);
-                    layer.forward(x, cos, sin, null, true, null, 0).Dispose(); // warm-up
-                    var times = new List<double>();
-                    for (int r = 0; r < reps; r++)
-                    {
-                        var sw = Stopwatch.StartNew();
-                        layer.forward(x, cos, sin, null, true, null, 0).Dispose();
-                        times.Add(sw.Elapsed.TotalMilliseconds);
-                    }
-                    ours[(dt, t)] = times.Min();
-                }
+                ours[(dt, t)] = LlamaLayerTiming.BestMs(layer, config, dtype, t, reps);
                 var reference = Reference(dt, t);
                 if (reference is double rms) torchMs[(dt, t)] = rms;
                 Console.WriteLine($"{dt,-8} T={t,5}: ours {ours[(dt, t)],8:F1} ms {LayerFlops(t) / ours[(dt, t)] / 1e6,6:F1} GFLOP/s" +

@@ -44,6 +44,7 @@ public sealed class SuperpixelOptions
     public readonly Option<int> MinMaskRegionArea = new("--min-mask-region-area") { Description = "Remove mask holes/islands under this many pixels (0 = off).", DefaultValueFactory = _ => Amg.MinMaskRegionArea };
     public readonly Option<long> MinRegionArea = new("--min-region-area") { Description = $"Superpixels under this many pixels merge into a neighbour.", DefaultValueFactory = _ => Sem.MinRegionArea };
     public readonly Option<int?> MaxRegions = new("--max-regions") { Description = "Merge the smallest superpixels until at most this many remain (default: no cap)." };
+    public readonly Option<int> ColourSplit = new("--colour-split") { Description = "Split each superpixel into its colour-coherent parts: 4-neighbours stay together when no RGB channel differs by more than this (0: off).", DefaultValueFactory = _ => 0 };
     public readonly Option<string> OverlapWinner = new("--overlap-winner") { Description = "Who owns overlaps of kept masks: finer or coarser.", DefaultValueFactory = _ => "finer" };
     public readonly Option<int> GridCells = new("--grid-cells") { Description = "Cells per side for --method grid.", DefaultValueFactory = _ => 16 };
     public readonly Option<int> SlicSegments = new("--slic-segments") { Description = "Target superpixel count for --method slic.", DefaultValueFactory = _ => 256 };
@@ -51,7 +52,7 @@ public sealed class SuperpixelOptions
     public readonly Option<string> SamDtype = SamDtypeOption.Create();
 
     public IEnumerable<Option> All => [Method, Mode, CoarseStride, FastMaxPrompts, ModelType, Checkpoint, SamDtype, PointsPerSide, PointsPerBatch, PredIouThresh, StabilityThresh, StabilityOffset,
-        BoxNmsThresh, CropNLayers, MinMaskRegionArea, MinRegionArea, MaxRegions, OverlapWinner, GridCells, SlicSegments];
+        BoxNmsThresh, CropNLayers, MinMaskRegionArea, MinRegionArea, MaxRegions, ColourSplit, OverlapWinner, GridCells, SlicSegments];
 
     public void AddTo(Command cmd)
     {
@@ -104,6 +105,7 @@ public sealed class SuperpixelOptions
                 {
                     MinRegionArea = r.GetValue(MinRegionArea),
                     MaxRegions = r.GetValue(MaxRegions),
+                    ColourSplitTolerance = r.GetValue(ColourSplit),
                     OverlapWinner = r.GetValue(OverlapWinner)?.Trim().ToLowerInvariant() switch
                     {
                         "finer" => Superpixels.OverlapWinner.Finer,
@@ -125,6 +127,7 @@ public sealed class SuperpixelOptions
                     $"overlap={sem.OverlapWinner} levels={sem.LevelAssignment} covered<{sem.MaxCoveredFraction}");
                 // Exact mode keeps the settings line of the plans written before fast mode existed.
                 if (amg.Mode == AmgMode.Fast) settings += $" mode=fast stride={amg.FastCoarseStride} max-prompts={amg.FastMaxPrompts}";
+                if (sem.ColourSplitTolerance > 0) settings += $" colour_split={sem.ColourSplitTolerance}";
                 if (dtype != TorchSharp.torch.ScalarType.Float32) settings += " sam_dtype=bf16";
                 return (new SemanticSuperpixelizer(new SamAutomaticMaskGenerator(model, amg), sem), settings, model);
             default:

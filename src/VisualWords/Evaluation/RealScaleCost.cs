@@ -131,22 +131,7 @@ public sealed record RealScaleCost(
         // The LLM runs in whichever of float32 and bfloat16 is faster on this CPU: bf16 GEMMs are 2-3x
         // faster than fp32 where the CPU has AVX512-BF16 (oneDNN), and several times slower where bf16 is emulated.
         var llm = dims.Llm;
-        using var inv = tensor(RotaryEmbedding.InverseFrequencies(llm.HeadDim, llm.RopeTheta, null), dtype: ScalarType.Float32);
-        double Time(LlamaDecoderLayer layer, ScalarType dtype, int tokens, int runs)
-        {
-            using var scope = NewDisposeScope();
-            var x = randn(1, tokens, llm.HiddenSize).to_type(dtype);
-            var (cos, sin) = RotaryEmbedding.CosSin(arange(tokens, dtype: ScalarType.Int64).unsqueeze(0), inv, dtype);
-            layer.forward(x, cos, sin, null, true, null, 0).Dispose();   // warm-up
-            double best = double.MaxValue;
-            for (int r = 0; r < runs; r++)
-            {
-                var sw = Stopwatch.StartNew();
-                layer.forward(x, cos, sin, null, true, null, 0).Dispose();
-                best = Math.Min(best, sw.Elapsed.TotalMilliseconds);
-            }
-            return best;
-        }
+        double Time(LlamaDecoderLayer layer, ScalarType dtype, int tokens, int runs) => LlamaLayerTiming.BestMs(layer, llm, dtype, tokens, runs);
         const int ProbeTokens = 128;
         var probe = new Dictionary<ScalarType, double>();
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })

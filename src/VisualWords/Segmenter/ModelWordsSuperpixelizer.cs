@@ -19,7 +19,6 @@ public sealed class ModelWordsSuperpixelizer(VisualWordsModel model) : ISuperpix
         if (samEmbedding is not null) return model.Superpixelizer.Partition(image, samEmbedding);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var pixels = model.SamInput(image).Pixels;
-        return model.Superpixelizer.Partition(image, model.SamEmbedding(pixels.to(model.Device)));
+        return model.Superpixelizer.Partition(image, model.EmbedImage(image).Embedding);
     }
 }

@@ -107,6 +107,14 @@ public sealed class VisualWordsModel : nn.Module
         return scope.MoveToOuter(visual_model.EncodeImage(x));
     }
 
+    /// <summary>An image's SAM embedding (1 x C x h x w, on the model's device) and SAM's input size for it (before padding).</summary>
+    public (Tensor Embedding, (int H, int W) InputSize) EmbedImage(RgbImage image)
+    {
+        using var scope = NewDisposeScope();
+        var (pixels, inputSize) = SamInput(image);
+        return (scope.MoveToOuter(SamEmbedding(pixels.to(Device))), inputSize);
+    }
+
     /// <summary>The vision tower's view of an image (<see cref="VisualWordsConfig.VisionResize"/>), 3 x S x S floats 0..255.</summary>
     public Tensor VisionInput(RgbImage image)
     {
@@ -130,8 +138,7 @@ public sealed class VisualWordsModel : nn.Module
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var (pixels, inputSize) = SamInput(image);
-        var embedding = SamEmbedding(pixels.to(Device));
+        var (embedding, inputSize) = EmbedImage(image);
         double encoderMs = clock.Elapsed.TotalMilliseconds;
         var partition = words ?? Superpixelizer.Partition(image, embedding);
         var labels = partition.LabelTensor().to(Device);

@@ -11,17 +11,22 @@ namespace VisualWords.Superpixels;
 /// 2. paint kept masks so that overlaps go to the finer (or, by config, the coarser) mask; masks
 ///    painted over completely disappear;
 /// 3. pixels no kept mask covers become regions, one per connected component;
-/// 4. regions under MinRegionArea, then the smallest beyond MaxRegions, merge into the neighbour
+/// 4. with ColourSplitTolerance, each region splits into its colour-coherent parts (<see cref="ColourSplit"/>);
+/// 5. regions under MinRegionArea, then the smallest beyond MaxRegions, merge into the neighbour
 ///    with the longest shared border;
-/// 5. regions are numbered in raster order of their first pixel.
+/// 6. regions are numbered in raster order of their first pixel.
 /// Masks are walked along their RLE runs (column-major), so each mask costs its area, not the image's.
 /// </summary>
 public static class SemanticPartitioner
 {
-    public static SuperpixelPartition Build(IReadOnlyList<LeveledMask> masks, int height, int width, SemanticSuperpixelConfig? config = null)
+    /// <param name="image">The image (needed only for <see cref="SemanticSuperpixelConfig.ColourSplitTolerance"/>).</param>
+    public static SuperpixelPartition Build(IReadOnlyList<LeveledMask> masks, int height, int width, SemanticSuperpixelConfig? config = null,
+        RgbImage? image = null)
     {
         config ??= new SemanticSuperpixelConfig();
         config.Validate();
+        if (config.ColourSplitTolerance > 0 && image is null)
+            throw new ArgumentException("the colour split needs the image", nameof(image));
         foreach (var m in masks)
         {
             if (m.Mask.Height != height || m.Mask.Width != width)
@@ -69,9 +74,16 @@ public static class SemanticPartitioner
         int firstUncovered = kept.Count + 1;
         for (int p = 0; p < n; p++) if (uncovered[p]) labels[p] = kept.Count + cc[p];
 
+        // Each part of a colour split keeps the source of the region it came from.
+        Func<int, int> source = label => label;
+        if (config.ColourSplitTolerance > 0)
+        {
+            (labels, var origin) = ColourSplit.Split(labels, height, width, image!, config.ColourSplitTolerance);
+            source = label => origin[label];
+        }
         RegionMerger.Merge(labels, height, width, config.MinRegionArea, config.MaxRegions);
-        return SuperpixelPartition.FromLabels(labels, height, width, label =>
-            label < firstUncovered ? ((RegionSource)kept[label - 1].Level, kept[label - 1].Index) : (RegionSource.Uncovered, -1));
+        return SuperpixelPartition.FromLabels(labels, height, width, label => source(label) is var l && l < firstUncovered
+            ? ((RegionSource)kept[l - 1].Level, kept[l - 1].Index) : (RegionSource.Uncovered, -1));
     }
 
     static void ForEachRun(Rle rle, Action<int, int> run)

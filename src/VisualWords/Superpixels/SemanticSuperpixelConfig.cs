@@ -49,11 +49,19 @@ public sealed record SemanticSuperpixelConfig
     /// <summary>4 or 8: connectivity of the components that uncovered pixels form.</summary>
     public int UncoveredConnectivity { get; init; } = 4;
 
+    /// <summary>
+    /// If above 0, each region is split into its colour-coherent parts before the small regions merge
+    /// (<see cref="ColourSplit"/>; 4-neighbours stay together when no RGB channel differs by more than
+    /// this). Off by default (the paper's partition); measured on ShapesWorld in docs/superpixels.md.
+    /// </summary>
+    public int ColourSplitTolerance { get; init; }
+
     public void Validate()
     {
         if (MaxCoveredFraction is <= 0 or > 1) throw new BadInputException($"max covered fraction must be in (0, 1] (got {MaxCoveredFraction})");
         if (MinRegionArea < 0) throw new BadInputException($"min region area must be >= 0 (got {MinRegionArea})");
         if (MaxRegions is < 1) throw new BadInputException($"max regions must be at least 1 (got {MaxRegions})");
+        if (ColourSplitTolerance is < 0 or > 255) throw new BadInputException($"colour split tolerance must be in 0..255, 0 = off (got {ColourSplitTolerance})");
         if (UncoveredConnectivity is not (4 or 8)) throw new BadInputException($"connectivity must be 4 or 8 (got {UncoveredConnectivity})");
     }
 }

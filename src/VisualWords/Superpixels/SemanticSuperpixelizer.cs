@@ -24,7 +24,7 @@ public sealed class SemanticSuperpixelizer(SamAutomaticMaskGenerator generator, 
     public (List<SamMaskRecord> Masks, SuperpixelPartition Partition) Run(RgbImage image, Tensor? imageEmbedding = null)
     {
         var masks = Generator.Generate(image, imageEmbedding);
-        var partition = SemanticPartitioner.Build(SemanticPartitioner.FromRecords(masks, Config), image.Height, image.Width, Config);
+        var partition = SemanticPartitioner.Build(SemanticPartitioner.FromRecords(masks, Config), image.Height, image.Width, Config, image);
         return (masks, partition);
     }
 }

@@ -20,6 +20,42 @@ public class SemanticPartitionerTests
     static string Map(SuperpixelPartition p) =>
         string.Join("/", Enumerable.Range(0, p.Height).Select(y => string.Concat(Enumerable.Range(0, p.Width).Select(x => p.Labels[y * p.Width + x]))));
 
+    /// <summary>A 10 x 10 image: grey, with a red block at x 0..4 and a blue one at x 5..7 (touching), and ±3 noise everywhere.</summary>
+    static RgbImage TwoBlocks()
+    {
+        var px = new byte[H * W * 3];
+        var rng = new Random(1);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++)
+            {
+                (int r, int g, int b) = x < 5 ? (220, 40, 40) : x < 8 ? (40, 80, 220) : (128, 128, 128);
+                int p = 3 * (y * W + x);
+                px[p] = (byte)(r + rng.Next(-3, 4)); px[p + 1] = (byte)(g + rng.Next(-3, 4)); px[p + 2] = (byte)(b + rng.Next(-3, 4));
+            }
+        return new RgbImage(W, H, px);
+    }
+
+    [Fact]
+    public void ColourSplitSeparatesTouchingThingsOfOneWordAndKeepsTheirSource()
+    {
+        // One mask covers both blocks (SAM merged them); the grey strip is uncovered.
+        var masks = new[] { Rect(0, 0, 8, 10, level: 0, index: 3) };
+        var plain = SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 0 }, TwoBlocks());
+        Assert.Equal(string.Join("/", Enumerable.Repeat("0000000011", H)), Map(plain));
+        var split = SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 0, ColourSplitTolerance = 30 }, TwoBlocks());
+        Assert.Equal(string.Join("/", Enumerable.Repeat("0000011122", H)), Map(split));
+        Assert.Equal(new[] { RegionSource.Whole, RegionSource.Whole, RegionSource.Uncovered }, split.Regions.Select(r => r.Source));
+        Assert.Equal(new[] { 3, 3, -1 }, split.Regions.Select(r => r.MaskIndex));
+        // Noise within the tolerance never splits; a tolerance below the noise shatters the blocks into fragments,
+        // which the minimum area then merges back.
+        Assert.Equal(3, SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 0, ColourSplitTolerance = 6 }, TwoBlocks()).Regions.Count);
+        Assert.True(SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 0, ColourSplitTolerance = 1 }, TwoBlocks()).Regions.Count > 3);
+        Assert.All(SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { MinRegionArea = 20, ColourSplitTolerance = 1 }, TwoBlocks()).Regions,
+            r => Assert.True(r.Area >= 20, $"region {r.Id} has {r.Area} px"));
+        Assert.Throws<ArgumentException>(() => SemanticPartitioner.Build(masks, H, W, new SemanticSuperpixelConfig { ColourSplitTolerance = 30 }));
+        Assert.Throws<BadInputException>(() => new SemanticSuperpixelConfig { ColourSplitTolerance = 256 }.Validate());
+    }
+
     [Fact]
     public void FinerMaskIsCarvedOutOfCoarserAndUncoveredPixelsFormRegions()
     {
