@@ -17,18 +17,19 @@ public static class ConnectedComponents
     }
 
     /// <summary>
-    /// Splits a label map into connected pieces: pixels join when they are neighbours with equal values.
+    /// Splits a label map into connected pieces: pixels join when they are neighbours with equal values
+    /// (and, if given, <paramref name="joins"/> holds for the two pixel indices, e.g. similar colours).
     /// Pieces are numbered 0..n−1 in raster order of their first pixel.
     /// </summary>
-    public static (int[] Pieces, int Count) SplitRegions(int[] values, int h, int w, int connectivity = 4)
+    public static (int[] Pieces, int Count) SplitRegions(int[] values, int h, int w, int connectivity = 4, Func<int, int, bool>? joins = null)
     {
         if (values.Length != h * w) throw new ArgumentException($"label map has {values.Length} pixels, expected {h}x{w}");
-        var (labels, sizes) = LabelCore(values, h, w, connectivity, background: null);
+        var (labels, sizes) = LabelCore(values, h, w, connectivity, background: null, joins);
         for (int i = 0; i < labels.Length; i++) labels[i]--;
         return (labels, sizes.Length - 1);
     }
 
-    static (int[] Labels, int[] Sizes) LabelCore(int[] values, int h, int w, int connectivity, int? background)
+    static (int[] Labels, int[] Sizes) LabelCore(int[] values, int h, int w, int connectivity, int? background, Func<int, int, bool>? joins = null)
     {
         if (connectivity is not (4 or 8)) throw new ArgumentException("connectivity must be 4 or 8");
         var labels = new int[h * w];
@@ -43,14 +44,15 @@ public static class ConnectedComponents
                 if (v == background) continue;
                 int best = 0;
                 // Already-visited neighbours: left, and the row above (up-left, up, up-right for 8).
-                if (x > 0 && values[p - 1] == v) best = Merge(parent, best, labels[p - 1]);
+                bool Joined(int q) => values[q] == v && (joins is null || joins(p, q));
+                if (x > 0 && Joined(p - 1)) best = Merge(parent, best, labels[p - 1]);
                 if (y > 0)
                 {
-                    if (values[p - w] == v) best = Merge(parent, best, labels[p - w]);
+                    if (Joined(p - w)) best = Merge(parent, best, labels[p - w]);
                     if (connectivity == 8)
                     {
-                        if (x > 0 && values[p - w - 1] == v) best = Merge(parent, best, labels[p - w - 1]);
-                        if (x < w - 1 && values[p - w + 1] == v) best = Merge(parent, best, labels[p - w + 1]);
+                        if (x > 0 && Joined(p - w - 1)) best = Merge(parent, best, labels[p - w - 1]);
+                        if (x < w - 1 && Joined(p - w + 1)) best = Merge(parent, best, labels[p - w + 1]);
                     }
                 }
                 if (best == 0) { best = parent.Count; parent.Add(best); }
